@@ -1,0 +1,30 @@
+"""``tf.distribute`` variables: the local value to read, and the replicas or shards to compare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+
+def backing(variable: Any) -> Any:
+    """The ``tf.Variable`` (maybe distributed) behind a Keras variable, or the variable itself."""
+    inner = getattr(variable, "value", None)
+    return variable if inner is None or callable(inner) else inner
+
+
+def local_value(variable: Any) -> Any:
+    """The tensor to read: for a mirrored variable, the local replica's value."""
+    return backing(variable).value()
+
+
+def replica_values(variable: Any) -> list:
+    """Each replica's (mirrored) or shard's (sharded) values as numpy, else ``[]``."""
+    inner = backing(variable)
+    if isinstance(inner, tf.distribute.DistributedValues):
+        return [np.asarray(v) for v in inner.values]
+    shards = getattr(inner, "variables", None)
+    if type(inner).__name__ == "ShardedVariable" and shards:
+        return [np.asarray(v) for v in shards]
+    return []

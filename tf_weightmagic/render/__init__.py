@@ -1,0 +1,1 @@
+"""Pure functions from report records to text or HTML; they compute nothing."""
