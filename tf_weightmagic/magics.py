@@ -10,8 +10,9 @@ from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand, 
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from .inspection import namespace_report, report
+from .setting import set_weights
 from .errors import WeightMagicError
-from .syntax import parse_line, unquote
+from .syntax import parse_assignments, parse_line, unquote
 
 
 def evaluate(shell: Any, expr: str, what: str = "target") -> Any:
@@ -38,6 +39,31 @@ def user_errors() -> Iterator[None]:
 def silenced(line: str) -> str:
     """The line without the trailing ``;`` that silences the output (IPython passes it on)."""
     return line.rstrip().rstrip(";")
+
+
+def to_bool(text: str) -> bool:
+    """``--trainable true|false`` (also yes/no, 1/0, on/off)."""
+    word = unquote(text).strip().lower()
+    if word in ("true", "yes", "1", "on"):
+        return True
+    if word in ("false", "no", "0", "off"):
+        return False
+    raise WeightMagicError(f"--trainable {text}: expected true or false.")
+
+
+def evaluate_lhs(shell: Any, expr: str) -> Any:
+    """Evaluate an assignment's left side; an unbuilt layer behind ``conv.kernel`` gets the --build hint."""
+    try:
+        return evaluate(shell, expr)
+    except WeightMagicError:
+        owner_expr = expr.rsplit(".", 1)[0] if "." in expr else None
+        owner = shell.user_ns.get(owner_expr) if owner_expr and owner_expr.isidentifier() else None
+        if owner is not None and getattr(owner, "built", True) is False:
+            from .adapters import as_target
+            from .edit import require_built
+
+            require_built(as_target(owner, owner_expr), f"set {expr!r} on")
+        raise
 
 
 @magics_class
@@ -81,6 +107,88 @@ class WeightMagics(Magics):
 
             return inspect(obj, label=expr, build=options["build"])
         return report(obj, label=expr, **options)
+
+
+    @output_can_be_silenced
+    @no_var_expand
+    @magic_arguments()
+    @argument("assignments", nargs="*", help="TARGET = EXPR, TARGET op= EXPR, or LAYER name=EXPR ...")
+    @argument("--init", nargs="?", const=True, metavar="NAME", type=unquote,
+              help="Re-initialize with the layer's own initializers, or the Keras initializer NAME.")
+    @argument("--seed", type=int, help="Seed for --init.")
+    @argument("--build", metavar="SHAPE", help="Build an unbuilt layer first, then set (the right way to preset weights).")
+    @argument("--trainable", type=to_bool, metavar="true|false", help="Freeze or unfreeze a layer or model.")
+    @argument("--freeze", metavar="GLOB", type=unquote, help='Freeze layers whose path matches, e.g. "*".')
+    @argument("--unfreeze", metavar="GLOB", type=unquote, help='Then unfreeze layers whose path matches, e.g. "block5*".')
+    @argument("--step", action="store_true", help="Take gradient step(s) on a batch (--x, --y, --loss, ...).")
+    @argument("--x", metavar="X", help="Inputs for --step (an expression).")
+    @argument("--y", metavar="Y", help="Targets for --step (an expression).")
+    @argument("--loss", metavar="L", help="Loss for --step: a Keras loss name, or an expression.")
+    @argument("--lr", type=float, default=0.01, help="Learning rate for --step (default 0.01).")
+    @argument("--optimizer", default="sgd", metavar="sgd|adam|...|compiled|EXPR", help="Optimizer for --step.")
+    @argument("--steps", type=int, default=1, help="Number of steps (default 1).")
+    @argument("--batch-size", dest="batch_size", type=int, help="Split X, Y into batches of this size.")
+    @argument("--dry-run", dest="dry_run", action="store_true", help="Say what would change; change nothing.")
+    @argument("--undo", nargs="?", const=1, type=int, metavar="N", help="Take back the last N edits (default 1).")
+    @argument("--history", action="store_true", help="List the edits that --undo can take back.")
+    @argument("--save", metavar="PATH", type=unquote, help="Save to .weights.h5 (Keras format) or .npz.")
+    @argument("--load", metavar="PATH", type=unquote, help="Load from .weights.h5 or .npz, all or nothing.")
+    @argument("--skip-mismatch", dest="skip_mismatch", action="store_true", help="With --load: load what matches.")
+    @argument("--allow-nonfinite", dest="allow_nonfinite", action="store_true", help="Accept NaN/Inf values.")
+    @line_magic
+    def setweights(self, line: str = "") -> Any:
+        """Change weights safely: assign, scale, re-initialize, freeze, step, undo, save and load.
+
+        Every change is all or nothing, prints what changed, and is journaled for --undo.
+        """
+        with user_errors():
+            return self._setweights(silenced(line))
+
+    def _setweights(self, line: str) -> Any:
+        args, words = parse_line(line, self.setweights.parser)
+        options = vars(args)
+        del options["assignments"]
+        if options["history"] or options["undo"] is not None:
+            return set_weights(history=options["history"], undo=options["undo"])
+        prefix, assignments = parse_assignments(words)
+        target = evaluate(self.shell, prefix) if prefix else None
+        if options.pop("step"):
+            return self._step(target, prefix, options)
+        for name in ("x", "y", "loss", "batch_size", "steps", "lr", "optimizer", "history", "undo"):
+            options.pop(name)
+        if assignments:
+            items = [
+                (a.lhs if prefix else evaluate_lhs(self.shell, a.lhs), a.op, evaluate(self.shell, a.expr, "value"))
+                for a in assignments
+            ]
+            return set_weights(target, items, label=prefix, **options)
+        return set_weights(target, label=prefix, **options)
+
+    def _step(self, target: Any, expr: Any, options: dict) -> Any:
+        from .step import step
+
+        if target is None:
+            raise WeightMagicError("--step needs a model or layer: %setweights model --step --x X --y Y --loss mse")
+        for name in ("x", "y"):
+            if options[name] is None:
+                raise WeightMagicError(f"--step needs --{name}: an expression for the batch's {'inputs' if name == 'x' else 'targets'}.")
+        loss = options["loss"]
+        optimizer = options["optimizer"]
+        return step(
+            target, x=evaluate(self.shell, options["x"], "--x"), y=evaluate(self.shell, options["y"], "--y"),
+            loss=self._named(loss, "--loss"), lr=options["lr"], optimizer=self._named(optimizer, "--optimizer"),
+            steps=options["steps"], batch_size=options["batch_size"], dry_run=options["dry_run"],
+            allow_nonfinite=options["allow_nonfinite"], label=expr,
+        )
+
+    def _named(self, text: Any, what: str) -> Any:
+        """A bare name Keras knows (``mse``, ``adam``) stays a string; anything else is an expression."""
+        if text is None:
+            return None
+        plain = unquote(text)
+        if plain != text or (plain.isidentifier() and plain not in self.shell.user_ns):
+            return plain
+        return evaluate(self.shell, text, what)
 
 
 def load(ipython: Any) -> None:

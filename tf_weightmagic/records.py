@@ -182,3 +182,10 @@ class NamespaceReport:
         from .render.html import render_namespace
 
         return render_namespace(self)
+
+
+class Message(str):
+    """A plain-text answer (history, save): shown without quotes in a notebook."""
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))

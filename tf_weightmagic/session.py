@@ -5,17 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import WeightMagicError
+from .journal import Journal
+from .session_bounds import default_memory_bound
 from .snapshots import Saved, format_bytes
-
-
-def default_memory_bound() -> int:
-    """A quarter of physical memory, or 2 GB where that cannot be read."""
-    try:
-        import os
-
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
-    except (ValueError, OSError, AttributeError):
-        return 2 << 30
 
 
 @dataclass(eq=False)
@@ -61,6 +53,7 @@ class Snapshots:
 @dataclass(eq=False)
 class Session:
     snapshots: Snapshots = field(default_factory=Snapshots)
+    journal: Journal = field(default_factory=Journal)
 
 
 SESSION = Session()

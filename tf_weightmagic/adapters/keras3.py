@@ -160,3 +160,31 @@ def build(layer: Any, shape: BuildShape) -> None:
             f"--build {', '.join(shown)}: {type(layer).__name__} '{layer.name}' cannot be built "
             f"on this input: {first}"
         ) from None
+
+
+def configured_initializer(layer: Any, variable_name: str) -> Optional[Any]:
+    """The initializer ``layer`` was configured with for its variable ``variable_name``, if known."""
+    stem = variable_name.split("_")[0]
+    names = [f"{variable_name}_initializer", f"{stem}_initializer"]
+    for owner in (layer, getattr(layer, "cell", None)):
+        for attr in names:
+            init = getattr(owner, attr, None) if owner is not None else None
+            if init is not None:
+                return keras.initializers.get(init)
+    return None
+
+
+def train_state_note(model: Any) -> Optional[str]:
+    """Whether a trainable-flag change on a compiled model reaches the next ``fit``.
+
+    Found by test on Keras 3.15 / TF 2.21: ``fit`` traces its train step once after
+    ``compile`` with the trainable set of that moment and keeps it.
+    """
+    if not isinstance(model, keras.Model) or not getattr(model, "compiled", False):
+        return None
+    if getattr(model, "train_function", None) is None:
+        return f"{model.name} is compiled but has not trained since: the change takes effect in the next fit()."
+    return (
+        f"{model.name} has trained since it was compiled: its train step keeps the old trainable set, so call "
+        f"{model.name}.compile(...) again (with a fresh optimizer) before the next fit()."
+    )

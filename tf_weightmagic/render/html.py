@@ -9,7 +9,7 @@ from html import escape
 
 from ..shapes import format_shape
 from .common import FLAG_TEXT, fmt_int, fmt_num, fmt_pct, format_bytes
-from .text import CHANGE_HEADERS, change_rows, header
+from .text import CHANGE_HEADERS, change_rows, header, render_edit as edit_text
 
 STYLE = """<style>
 .tfwm{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;color:inherit}
@@ -127,3 +127,8 @@ def render_namespace(report) -> str:
         for r in report.rows
     )
     return f'{STYLE}<div class="tfwm"><table><tr>{head}</tr>{rows}</table></div>'
+
+
+def render_edit(result) -> str:
+    """The edit summary as preformatted text inside the report's frame: same content as the terminal."""
+    return f'{STYLE}<div class="tfwm" data-testid="tf-weightmagic-edit"><pre>{escape(edit_text(result))}</pre></div>'

@@ -104,3 +104,25 @@ def render_namespace(report) -> str:
         for r in report.rows
     ]
     return "\n".join(table(["name", "class", "built", "trainable", "non-trainable", "memory"], rows, indent=""))
+
+
+def _arrow(before: float, after: float) -> str:
+    return f"{fmt_num(before)} → {fmt_num(after)}"
+
+
+def render_edit(result) -> str:
+    lines = [result.label + ("  (dry run: nothing changed)" if result.dry_run else "")]
+    if result.variables:
+        rows = [[v.path, _arrow(v.before.mean, v.after.mean), _arrow(v.before.std, v.after.std),
+                 _arrow(v.before.min, v.after.min), _arrow(v.before.max, v.after.max),
+                 fmt_num(v.change.l2), fmt_pct(v.change.fraction_changed)] for v in result.variables]
+        lines += table(["variable", "mean", "std", "min", "max", "‖Δ‖", "changed"], rows)
+    for path, before, after in result.flags:
+        lines.append(f"  trainable {path}: {_yes(before)} → {_yes(after)}")
+    if result.trainable_params:
+        before, after = result.trainable_params
+        lines.append(f"  trainable params: {fmt_int(before)} → {fmt_int(after)}")
+    if result.extra is not None:
+        lines += result.extra.text_lines()
+    lines += [f"  note: {n}" for n in result.notes]
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""``set_weights``, ``undo`` and ``history``: the Python API behind ``%setweights``."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from . import weightio
+from .adapters import Target
+from .edit import EditResult, VariableChange, execute, plan_assignments, plan_init, plan_trainable
+from .changes import compare
+from .errors import WeightMagicError
+from .inspection import label_of, resolve
+from .records import Message
+from .session import SESSION
+from .shapes import BuildShape
+from .stats import summarize
+from .values import OPS, describe
+
+
+def _items(target: Optional[Target], values: Any, op: str) -> list:
+    """``[(where, op, value)]`` from a dict of names, a list of triples, or one value for the target."""
+    if op not in OPS:
+        raise WeightMagicError(f"operator {op!r}: expected one of {', '.join(OPS)}.")
+    if isinstance(values, dict):
+        return [(name, op, value) for name, value in values.items()]
+    if isinstance(values, list) and values and all(isinstance(t, tuple) and len(t) == 3 for t in values):
+        return values
+    if target is None:
+        raise WeightMagicError("nothing to set: give a target, e.g. set_weights(conv.kernel, 0.5).")
+    return [(target.obj, op, values)]
+
+
+def _edit_label(name: str, items: list) -> str:
+    """``conv: kernel = ndarray(3, 3, 1, 4), bias = 0`` for the journal and the printout."""
+    def where(w: Any) -> str:
+        return w if isinstance(w, str) else getattr(w, "path", None) or getattr(w, "name", None) or type(w).__name__
+    return f"{name}: " + ", ".join(f"{where(w)} {op} {describe(v)}" for w, op, v in items)
+
+
+def _undo(n: int) -> EditResult:
+    """Take back the last ``n`` edits, bit for bit, flags included."""
+    entries = SESSION.journal.entries[-n:] if isinstance(n, int) and n > 0 else []
+    before = {p: a for e in entries for p, a in
+              ((r.path, r.read().copy()) for r in e.refs if r.path in e.before.values)}
+    taken = SESSION.journal.pop(n)
+    changes = []
+    for entry in taken:
+        for ref in entry.refs:
+            if ref.path in before and ref.path in entry.before.values:
+                old, new = before.pop(ref.path), ref.read()
+                changes.append(VariableChange(ref.path, summarize(old)[0], summarize(new)[0], compare(old, new)))
+    labels = "; ".join(e.label for e in taken)
+    return EditResult(label=f"undo {len(taken)}: {labels}", dry_run=False, variables=tuple(changes))
+
+
+def _history() -> Message:
+    return Message("\n".join(SESSION.journal.lines()))
+
+
+def set_weights(
+    target: Any = None, values: Any = None, *, op: str = "=", init: Any = None, seed: Optional[int] = None,
+    build: Optional[BuildShape] = None, trainable: Optional[bool] = None, freeze: Optional[str] = None,
+    unfreeze: Optional[str] = None, dry_run: bool = False, allow_nonfinite: bool = False,
+    undo: Optional[int] = None, history: bool = False, save: Optional[str] = None, load: Optional[str] = None,
+    skip_mismatch: bool = False, label: Optional[str] = None,
+) -> Any:
+    """Change weights or trainable flags, all or nothing, journaled for undo; returns what changed.
+
+    ``values``: one value for ``target`` (a variable, or every variable of a layer), a dict
+    ``{name: value}`` of variables under ``target``, or a list of ``(where, op, value)``.
+    A value is an array, list, scalar (broadcast), tensor, variable or Keras initializer.
+    """
+    if history:
+        return _history()
+    if undo is not None:
+        return _undo(undo)
+    resolved = None
+    if target is not None:
+        resolved, _ = resolve(target, label or label_of(target), build)
+    elif any(x is not None for x in (init, build, trainable, freeze, unfreeze, save, load)):
+        raise WeightMagicError("this option needs a target: a layer, model or variable, e.g. %setweights conv --init.")
+    name = label or (resolved.label if resolved else "assignment")
+    if save is not None:
+        return Message(weightio.save(resolved, save))
+    if load is not None:
+        plan = weightio.plan_load(resolved, load, skip_mismatch, allow_nonfinite)
+    elif init is not None:
+        plan = plan_init(resolved, init, seed, allow_nonfinite, f"{name} --init {'' if init is True else init}".strip())
+    elif trainable is not None or freeze is not None or unfreeze is not None:
+        parts = [f"--trainable {trainable}" if trainable is not None else "",
+                 f"--freeze {freeze}" if freeze else "", f"--unfreeze {unfreeze}" if unfreeze else ""]
+        plan = plan_trainable(resolved, trainable, freeze, unfreeze, f"{name} {' '.join(p for p in parts if p)}")
+    elif values is not None:
+        items = _items(resolved, values, op)
+        plan = plan_assignments(resolved, items, allow_nonfinite, _edit_label(name, items))
+    else:
+        raise WeightMagicError(
+            "nothing to do: give a value (conv.kernel = 0), --init, --trainable, --freeze/--unfreeze, "
+            "--step, --undo, --history, --save or --load."
+        )
+    return execute(plan, dry_run)
+
+
+def undo(n: int = 1) -> EditResult:
+    """Take back the last ``n`` edits, bit for bit, trainable flags included."""
+    return _undo(n)
+
+
+def history() -> Message:
+    """The undo journal, oldest first, with what it holds in memory."""
+    return _history()

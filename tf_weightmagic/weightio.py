@@ -1,0 +1,93 @@
+"""Save and load weights: ``.weights.h5`` in Keras's own format, ``.npz`` keyed by variable path.
+
+Loading is an edit like any other: the file's values become a plan, so a bad file
+changes nothing and ``--undo`` takes a load back.
+"""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+
+from .adapters import Target
+from .edit import Plan, plan_assignments
+from .errors import WeightMagicError
+from .snapshots import capture, format_bytes, restore
+
+FORMATS = "a .weights.h5 file (Keras format) or a .npz file"
+
+
+def _kind(path: str) -> str:
+    if path.endswith(".weights.h5"):
+        return "h5"
+    if path.endswith(".npz"):
+        return "npz"
+    raise WeightMagicError(f"{path}: unknown file type; expected {FORMATS}.")
+
+
+def _keras_model(target: Target, path: str) -> keras.Model:
+    if not isinstance(target.obj, keras.Model):
+        raise WeightMagicError(f"{path}: .weights.h5 holds a whole model; {target.label} is not one, use a .npz file.")
+    return target.obj
+
+
+def save(target: Target, path: str) -> str:
+    """Write every variable of ``target``; returns what was written."""
+    kind = _kind(path)
+    if kind == "h5":
+        _keras_model(target, path).save_weights(path)
+    else:
+        np.savez(path, **{ref.path: ref.read() for ref in target.variables})
+    size = os.path.getsize(path)
+    return f"saved {len(target.variables)} variables of {target.label} to {path} ({format_bytes(size)})"
+
+
+def _read_h5(target: Target, path: str, skip_mismatch: bool) -> dict:
+    """Let Keras load the file, read what it put where, then put the old values back."""
+    model = _keras_model(target, path)
+    saved = capture(target.variables)
+    try:
+        model.load_weights(path, skip_mismatch=skip_mismatch)
+        return {ref.path: np.array(ref.read(), copy=True) for ref in target.variables}
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise WeightMagicError(
+            f"{path} does not match {target.label}: {first} Nothing was loaded; "
+            "pass --skip-mismatch to load the variables that do match."
+        ) from None
+    finally:
+        restore(saved, target.variables)
+
+
+def _read_npz(target: Target, path: str, skip_mismatch: bool) -> dict:
+    with np.load(path) as data:
+        stored = {key: data[key] for key in data.files}
+    ours = {ref.path: ref for ref in target.variables}
+    missing = [p for p in ours if p not in stored]
+    extra = [p for p in stored if p not in ours]
+    wrong = [f"{p} {stored[p].shape} vs {ours[p].shape}" for p in ours if p in stored and stored[p].shape != ours[p].shape]
+    if (missing or extra or wrong) and not skip_mismatch:
+        parts = [f"missing in the file: {', '.join(missing)}" if missing else "",
+                 f"not in {target.label}: {', '.join(extra)}" if extra else "",
+                 f"shape differs: {', '.join(wrong)}" if wrong else ""]
+        raise WeightMagicError(
+            f"{path} does not match {target.label} ({'; '.join(p for p in parts if p)}). Nothing was loaded; "
+            "pass --skip-mismatch to load the variables that do match."
+        )
+    return {p: stored[p] for p in ours if p in stored and stored[p].shape == ours[p].shape}
+
+
+def plan_load(target: Target, path: str, skip_mismatch: bool, allow_nonfinite: bool) -> Plan:
+    """A plan that sets every variable the file holds for ``target``."""
+    if not os.path.exists(path):
+        raise WeightMagicError(f"--load {path}: no such file.")
+    kind = _kind(path)
+    values = (_read_h5 if kind == "h5" else _read_npz)(target, path, skip_mismatch)
+    items = [(ref.variable, "=", values[ref.path]) for ref in target.variables if ref.path in values]
+    plan = plan_assignments(None, items, allow_nonfinite, f"load {path} into {target.label}")
+    skipped = len(target.variables) - len(items)
+    if skipped:
+        plan.notes.append(f"--skip-mismatch: {skipped} variable(s) of {target.label} were not in the file and kept their values.")
+    return plan
