@@ -25,7 +25,11 @@ from .values import get_initializer, is_initializer, lookup, new_value
 
 @dataclass(eq=False)
 class Plan:
-    """The whole of one edit, validated before anything is applied."""
+    """The whole of one edit, validated before anything is applied.
+
+    ``values`` are set by assignment; ``on_apply`` may change ``touched`` variables itself
+    (a gradient step), and the ``reported`` ones among them are printed.
+    """
 
     label: str
     values: list = field(default_factory=list)
@@ -33,8 +37,12 @@ class Plan:
     layers: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     roots: list = field(default_factory=list)
+    touched: list = field(default_factory=list)
+    reported: list = field(default_factory=list)
+    stats: bool = True
     on_apply: Optional[Callable[[], Any]] = None
     on_undo: Optional[Callable[[], Any]] = None
+    extra: Optional[Callable[[], Any]] = None
 
     def add_value(self, ref: VarRef, array) -> None:
         for i, (other, _) in enumerate(self.values):
@@ -46,16 +54,21 @@ class Plan:
 
 @dataclass(frozen=True, eq=False)
 class VariableChange:
-    """One variable's before → after summary and the size of the change."""
+    """One variable's before → after summary (when computed) and the size of the change."""
 
     path: str
-    before: Stats
-    after: Stats
+    before: Optional[Stats]
+    after: Optional[Stats]
     change: Change
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "before": self.before.to_dict(), "after": self.after.to_dict(),
-                "change": self.change.to_dict()}
+        return {"path": self.path, "before": self.before.to_dict() if self.before else None,
+                "after": self.after.to_dict() if self.after else None, "change": self.change.to_dict()}
+
+
+def variable_change(path: str, old, new, stats: bool = True) -> VariableChange:
+    before, after = (summarize(old)[0], summarize(new)[0]) if stats else (None, None)
+    return VariableChange(path, before, after, compare(old, new))
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,7 +217,7 @@ def _apply(plan: Plan) -> None:
 
 def _capture(plan: Plan) -> tuple:
     """The state the plan may touch: values it sets, every flag under the layers it re-flags."""
-    refs = [ref for ref, _ in plan.values]
+    refs = [ref for ref, _ in plan.values] + plan.touched
     saved = capture(refs, plan.layers)
     flag_refs = [v for layer in plan.layers for v in as_target(layer, layer.name).variables] if plan.flags else []
     for ref in flag_refs:
@@ -215,17 +228,21 @@ def _capture(plan: Plan) -> tuple:
 def execute(plan: Plan, dry_run: bool = False) -> EditResult:
     """Apply the whole plan or nothing, journal it, and say what changed.
 
-    A dry run sets only the flags (to count what would train) and puts them back.
+    A dry run applies, measures and puts everything back bit for bit.
     """
     saved, refs = _capture(plan)
     flags_before = [(node.path, bool(node.layer.trainable)) for node, _ in plan.flags]
     count_before = _trainable_count(plan.roots)
     try:
-        _set_flags(plan) if dry_run else _apply(plan)
+        _apply(plan)
         flags_after = [bool(node.layer.trainable) for node, _ in plan.flags]
         count_after = _trainable_count(plan.roots)
+        shown = [ref for ref, _ in plan.values] + plan.reported
+        changes = tuple(variable_change(r.path, saved.values[r.path], r.read(), plan.stats) for r in shown)
     except Exception as exc:
         restore(saved, refs)
+        if isinstance(exc, WeightMagicError):
+            raise
         raise WeightMagicError(f"{plan.label}: applying failed ({type(exc).__name__}: {exc}); nothing was changed.") from None
     notes = list(plan.notes)
     if dry_run:
@@ -235,13 +252,9 @@ def execute(plan: Plan, dry_run: bool = False) -> EditResult:
         notes += SESSION.journal.push(Entry(plan.label, refs, saved, plan.on_undo))
     if plan.flags:
         notes += [n for n in (keras3.train_state_note(r) for r in plan.roots) if n]
-    changes = tuple(
-        VariableChange(ref.path, summarize(saved.values[ref.path])[0], summarize(new)[0],
-                       compare(saved.values[ref.path], new))
-        for ref, new in plan.values
-    )
     return EditResult(
         label=plan.label, dry_run=dry_run, variables=changes,
         flags=tuple((p, b, a) for (p, b), a in zip(flags_before, flags_after)),
         trainable_params=(count_before, count_after) if plan.roots else (), notes=tuple(notes),
+        extra=plan.extra() if plan.extra else None,
     )

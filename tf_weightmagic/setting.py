@@ -6,14 +6,12 @@ from typing import Any, Optional
 
 from . import weightio
 from .adapters import Target
-from .edit import EditResult, VariableChange, execute, plan_assignments, plan_init, plan_trainable
-from .changes import compare
+from .edit import EditResult, execute, plan_assignments, plan_init, plan_trainable, variable_change
 from .errors import WeightMagicError
 from .inspection import label_of, resolve
 from .records import Message
 from .session import SESSION
 from .shapes import BuildShape
-from .stats import summarize
 from .values import OPS, describe
 
 
@@ -34,21 +32,22 @@ def _edit_label(name: str, items: list) -> str:
     """``conv: kernel = ndarray(3, 3, 1, 4), bias = 0`` for the journal and the printout."""
     def where(w: Any) -> str:
         return w if isinstance(w, str) else getattr(w, "path", None) or getattr(w, "name", None) or type(w).__name__
-    return f"{name}: " + ", ".join(f"{where(w)} {op} {describe(v)}" for w, op, v in items)
+    listed = ", ".join(f"{where(w)} {op} {describe(v)}" for w, op, v in items)
+    return f"{name}: {listed}" if name else listed
 
 
 def _undo(n: int) -> EditResult:
     """Take back the last ``n`` edits, bit for bit, flags included."""
     entries = SESSION.journal.entries[-n:] if isinstance(n, int) and n > 0 else []
     before = {p: a for e in entries for p, a in
-              ((r.path, r.read().copy()) for r in e.refs if r.path in e.before.values)}
+              ((r.path, r.read()) for r in e.refs if r.path in e.before.values)}
     taken = SESSION.journal.pop(n)
     changes = []
     for entry in taken:
         for ref in entry.refs:
             if ref.path in before and ref.path in entry.before.values:
                 old, new = before.pop(ref.path), ref.read()
-                changes.append(VariableChange(ref.path, summarize(old)[0], summarize(new)[0], compare(old, new)))
+                changes.append(variable_change(ref.path, old, new))
     labels = "; ".join(e.label for e in taken)
     return EditResult(label=f"undo {len(taken)}: {labels}", dry_run=False, variables=tuple(changes))
 
@@ -79,7 +78,7 @@ def set_weights(
         resolved, _ = resolve(target, label or label_of(target), build)
     elif any(x is not None for x in (init, build, trainable, freeze, unfreeze, save, load)):
         raise WeightMagicError("this option needs a target: a layer, model or variable, e.g. %setweights conv --init.")
-    name = label or (resolved.label if resolved else "assignment")
+    name = label or (resolved.label if resolved else "")
     if save is not None:
         return Message(weightio.save(resolved, save))
     if load is not None:

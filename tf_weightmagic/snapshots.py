@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-import numpy as np
-
 from .adapters import VarRef
 
 
@@ -27,10 +25,14 @@ class Saved:
 
 
 def capture(refs: Iterable[VarRef], layers: Iterable = ()) -> Saved:
-    """Copy the current values of ``refs`` and the trainable flags of ``layers`` (Keras layers)."""
+    """Keep the current values of ``refs`` and the trainable flags of ``layers`` (Keras layers).
+
+    No copy is made: TensorFlow variables are copy-on-write, so an array read before an
+    ``assign`` keeps its values (and costs memory only once the variable changes).
+    """
     saved = Saved()
     for ref in refs:
-        saved.values[ref.path] = np.array(ref.read(), copy=True)
+        saved.values[ref.path] = ref.read()
         saved.variable_trainable[ref.path] = bool(getattr(ref.variable, "trainable", True))
     saved.layer_trainable = [(layer, bool(layer.trainable)) for layer in layers]
     return saved

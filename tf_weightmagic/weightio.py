@@ -50,7 +50,7 @@ def _read_h5(target: Target, path: str, skip_mismatch: bool) -> dict:
     saved = capture(target.variables)
     try:
         model.load_weights(path, skip_mismatch=skip_mismatch)
-        return {ref.path: np.array(ref.read(), copy=True) for ref in target.variables}
+        return {ref.path: ref.read() for ref in target.variables}
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise WeightMagicError(

@@ -112,7 +112,7 @@ def _arrow(before: float, after: float) -> str:
 
 def render_edit(result) -> str:
     lines = [result.label + ("  (dry run: nothing changed)" if result.dry_run else "")]
-    if result.variables:
+    if result.variables and result.variables[0].before is not None:
         rows = [[v.path, _arrow(v.before.mean, v.after.mean), _arrow(v.before.std, v.after.std),
                  _arrow(v.before.min, v.after.min), _arrow(v.before.max, v.after.max),
                  fmt_num(v.change.l2), fmt_pct(v.change.fraction_changed)] for v in result.variables]
