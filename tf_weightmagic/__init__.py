@@ -12,11 +12,14 @@ from .errors import WeightMagicError  # noqa: E402
 from .inspection import report  # noqa: E402
 from .records import LayerInfo, NamespaceReport, VariableInfo, WeightReport  # noqa: E402
 from .session import SESSION  # noqa: E402
+from .setting import history, set_weights, undo  # noqa: E402
+from .step import step  # noqa: E402
 from .stats import Histogram, Stats  # noqa: E402
 
 __all__ = [
     "Histogram", "LayerInfo", "NamespaceReport", "SESSION", "Stats", "VariableInfo", "WeightMagicError",
-    "WeightReport", "load_ipython_extension", "report", "unload_ipython_extension",
+    "WeightReport", "history", "load_ipython_extension", "report", "set_weights", "step", "undo",
+    "unload_ipython_extension",
 ]
 __version__ = "0.1.0"
 

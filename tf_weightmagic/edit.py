@@ -231,11 +231,12 @@ def execute(plan: Plan, dry_run: bool = False) -> EditResult:
     A dry run applies, measures and puts everything back bit for bit.
     """
     saved, refs = _capture(plan)
-    flags_before = [(node.path, bool(node.layer.trainable)) for node, _ in plan.flags]
+    flagged = list({id(node.layer): node for node, _ in plan.flags}.values())
+    flags_before = [(node.path, bool(node.layer.trainable)) for node in flagged]
     count_before = _trainable_count(plan.roots)
     try:
         _apply(plan)
-        flags_after = [bool(node.layer.trainable) for node, _ in plan.flags]
+        flags_after = [bool(node.layer.trainable) for node in flagged]
         count_after = _trainable_count(plan.roots)
         shown = [ref for ref, _ in plan.values] + plan.reported
         changes = tuple(variable_change(r.path, saved.values[r.path], r.read(), plan.stats) for r in shown)

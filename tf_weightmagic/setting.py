@@ -46,8 +46,9 @@ def _undo(n: int) -> EditResult:
     for entry in taken:
         for ref in entry.refs:
             if ref.path in before and ref.path in entry.before.values:
-                old, new = before.pop(ref.path), ref.read()
-                changes.append(variable_change(ref.path, old, new))
+                change = variable_change(ref.path, before.pop(ref.path), ref.read())
+                if not change.change.unchanged:
+                    changes.append(change)
     labels = "; ".join(e.label for e in taken)
     return EditResult(label=f"undo {len(taken)}: {labels}", dry_run=False, variables=tuple(changes))
 

@@ -123,6 +123,6 @@ def render_edit(result) -> str:
         before, after = result.trainable_params
         lines.append(f"  trainable params: {fmt_int(before)} → {fmt_int(after)}")
     if result.extra is not None:
-        lines += result.extra.text_lines()
+        lines += result.extra.text_lines(result.variables)
     lines += [f"  note: {n}" for n in result.notes]
     return "\n".join(lines)

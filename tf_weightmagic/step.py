@@ -1,0 +1,215 @@
+"""Gradient steps on one batch, through the same edit path as every other change.
+
+The gradient is computed by a traced function cached per model and loss; the update is
+the optimizer's own ``apply``, so ``--step`` equals a hand-written ``GradientTape`` step.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .adapters import Target, VarRef
+from .adapters import keras3
+from .edit import EditResult, Plan, execute, require_built
+from .errors import WeightMagicError
+from .inspection import label_of, resolve
+from .render.common import fmt_num
+from .render.text import table
+
+_TRACED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True, eq=False)
+class StepSummary:
+    """Loss before and after, gradient norms, and which variables got no gradient and why."""
+
+    steps: int
+    optimizer: str
+    loss_before: float
+    loss_after: float
+    gradient_norms: tuple
+    no_gradient: tuple
+
+    def to_dict(self) -> dict:
+        finite = lambda x: x if math.isfinite(x) else None  # noqa: E731
+        return {
+            "steps": self.steps, "optimizer": self.optimizer, "loss_before": finite(self.loss_before),
+            "loss_after": finite(self.loss_after),
+            "gradient_norms": [{"path": p, "norm": finite(n)} for p, n in self.gradient_norms],
+            "no_gradient": [{"path": p, "why": w} for p, w in self.no_gradient],
+        }
+
+    def text_lines(self, changes: tuple = ()) -> list:
+        """The loss line, then per variable ‖grad‖, ‖Δ‖ and ‖Δ‖/‖w‖, then what got no gradient."""
+        lines = [f"  loss: {fmt_num(self.loss_before)} → {fmt_num(self.loss_after)} "
+                 f"({self.steps} step(s), {self.optimizer})"]
+        norms = dict(self.gradient_norms)
+        rows = [[c.path, fmt_num(norms.get(c.path)), fmt_num(c.change.l2), fmt_num(c.change.relative)] for c in changes]
+        lines += table(["variable", "‖grad‖", "‖update‖", "‖update‖/‖w‖"], rows) if rows else []
+        lines += [f"  no gradient: {p} ({why})" for p, why in self.no_gradient]
+        return lines
+
+
+def _loss(loss: Any, model: Any) -> Any:
+    if loss is None:
+        compiled = getattr(model, "loss", None)
+        if compiled is None:
+            raise WeightMagicError(
+                f"--step: {label_of(model)} has no compiled loss; pass --loss, e.g. --loss mse or "
+                "--loss sparse_categorical_crossentropy."
+            )
+        loss = compiled
+    try:
+        return keras.losses.get(loss) if isinstance(loss, (str, dict)) else loss
+    except (ValueError, TypeError):
+        raise WeightMagicError(f"--loss {loss!r}: not a Keras loss; expected a name like mse, or a callable(y_true, y_pred).") from None
+
+
+def _optimizer(optimizer: Any, lr: float, model: Any) -> tuple:
+    """``(optimizer, name, is_the_model's)``: a fresh one by name, the compiled one, or an instance."""
+    if optimizer == "compiled":
+        compiled = getattr(model, "optimizer", None)
+        if compiled is None:
+            raise WeightMagicError(f"--optimizer compiled: {label_of(model)} is not compiled with an optimizer.")
+        return compiled, f"compiled {type(compiled).__name__}", True
+    if isinstance(optimizer, str):
+        try:
+            fresh = keras.optimizers.get({"class_name": optimizer, "config": {"learning_rate": lr}})
+        except (ValueError, TypeError):
+            raise WeightMagicError(
+                f"--optimizer {optimizer!r}: not a Keras optimizer; expected sgd, adam, rmsprop, ..., compiled, "
+                "or an optimizer instance."
+            ) from None
+        return fresh, f"{type(fresh).__name__}(lr={lr:g})", False
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        return optimizer, type(optimizer).__name__, optimizer is getattr(model, "optimizer", None)
+    raise WeightMagicError(f"--optimizer: got a {type(optimizer).__name__}; expected a name or a keras optimizer.")
+
+
+def _gradient_fn(model: Any, loss_fn: Any) -> Any:
+    """A traced ``(x, y) -> (loss, grads)`` for ``model`` and ``loss_fn``, cached while the model lives."""
+    per_model = _TRACED.setdefault(model, {})
+    key = (id(loss_fn), tuple(id(v) for v in model.trainable_weights))
+    if key not in per_model:
+        variables = list(model.trainable_weights)
+
+        @tf.function(reduce_retracing=True)
+        def gradients(x, y):
+            with tf.GradientTape() as tape:
+                pred = model(x, training=True)
+                value = tf.reduce_mean(loss_fn(y, pred))
+                if model.losses:
+                    value += tf.add_n(model.losses)
+            return value, tape.gradient(value, variables)
+
+        per_model.clear()
+        per_model[key] = gradients
+    return per_model[key]
+
+
+def _why_no_gradient(ref: VarRef, trainable_ids: set) -> Optional[str]:
+    if id(ref.variable) not in trainable_ids:
+        if np.dtype(ref.read().dtype).kind in "iub":
+            return "integer dtype"
+        if not getattr(ref.variable, "trainable", False):
+            return "non-trainable: frozen, or state the forward pass updates (BatchNorm statistics)"
+        return "frozen: a layer above it is not trainable"
+    return None
+
+
+def _batches(x: Any, y: Any, batch_size: Optional[int]) -> list:
+    if batch_size is None:
+        return [(x, y)]
+    if batch_size <= 0:
+        raise WeightMagicError(f"--batch-size {batch_size}: expected a positive number.")
+    n = len(x)
+    return [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, n, batch_size)]
+
+
+def _check(grads: list, refs: list, allow_nonfinite: bool) -> list:
+    """Refuse missing or non-finite gradients; returns the gradient norms."""
+    missing = [r.path for r, g in zip(refs, grads) if g is None]
+    if missing:
+        raise WeightMagicError(
+            f"--step: no gradient for {', '.join(missing)}: not on the path from the inputs to the loss "
+            "(unused in call(), or used through a non-differentiable op). Freeze them, or check the model."
+        )
+    norms = [float(tf.norm(tf.cast(g, tf.float32))) for g in grads]
+    bad = [r.path for r, n in zip(refs, norms) if not math.isfinite(n)]
+    if bad and not allow_nonfinite:
+        raise WeightMagicError(f"--step: NaN/Inf in the gradient of {', '.join(bad)}; nothing applied (--allow-nonfinite to apply).")
+    return norms
+
+
+def _model_of(target: Target) -> Any:
+    if target.kind != "layer":
+        raise WeightMagicError(f"--step: {target.label} is a {target.kind}; a step needs a Keras layer or model.")
+    return target.obj
+
+
+def step(
+    target: Any, *, x: Any, y: Any, loss: Any = None, lr: float = 0.01, optimizer: Any = "sgd", steps: int = 1,
+    batch_size: Optional[int] = None, dry_run: bool = False, allow_nonfinite: bool = False, label: Optional[str] = None,
+) -> EditResult:
+    """Take ``steps`` optimizer steps of ``target`` on ``(x, y)``; journaled, so ``undo`` takes them back."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise WeightMagicError(f"--steps {steps!r}: expected a positive number of steps.")
+    resolved, notes = resolve(target, label or label_of(target))
+    model = _model_of(resolved)
+    if not resolved.layers[0].built:
+        keras3.build(model, tuple(np.shape(x)))
+        resolved, notes = resolve(model, resolved.label), [f"built {resolved.label} on the shape of x, {np.shape(x)}"]
+    require_built(resolved, "step")
+    loss_fn = _loss(loss, model)
+    opt, opt_name, owned = _optimizer(optimizer, lr, model)
+    trainable = list(model.trainable_weights)
+    if not trainable:
+        raise WeightMagicError(f"--step: {resolved.label} has no trainable variables (all frozen?); nothing would change.")
+    ids = {id(v) for v in trainable}
+    by_id = {id(r.variable): r for r in resolved.variables}
+    trainable_refs = [by_id[id(v)] for v in trainable]
+    batches = _batches(x, y, batch_size)
+    gradients = _gradient_fn(model, loss_fn)
+    first_loss, first_grads = gradients(*batches[0])
+    norms = _check(first_grads, trainable_refs, allow_nonfinite)
+    if owned and opt.built:
+        try:
+            opt._get_variable_index(trainable[0])
+        except KeyError:
+            raise WeightMagicError(
+                f"--optimizer compiled: {opt_name} was built for another set of trainable variables (they changed "
+                "since, e.g. after unfreezing). Recompile the model, or step with a fresh --optimizer sgd/adam."
+            ) from None
+    if owned and not opt.built:
+        opt.build(trainable)
+    optimizer_refs = [VarRef(path=f"optimizer/{v.path}", variable=v, trainable=False) for v in opt.variables] if owned else []
+    state: dict = {"grad_norms": norms}
+
+    def run() -> None:
+        loss_value, grads = first_loss, first_grads
+        for i in range(steps):
+            if i:
+                loss_value, grads = gradients(*batches[i % len(batches)])
+                state["grad_norms"] = _check(grads, trainable_refs, allow_nonfinite)
+            opt.apply(grads, trainable)
+        state["loss_after"] = float(tf.reduce_mean(loss_fn(batches[0][1], model(batches[0][0], training=False))))
+
+    def summary() -> StepSummary:
+        no_grad = tuple((r.path, why) for r in resolved.variables if (why := _why_no_gradient(r, ids)))
+        return StepSummary(
+            steps=steps, optimizer=opt_name, loss_before=float(first_loss), loss_after=state["loss_after"],
+            gradient_norms=tuple(zip([r.path for r in trainable_refs], state["grad_norms"])), no_gradient=no_grad,
+        )
+
+    plan = Plan(
+        label=f"{resolved.label} --step x{steps} ({opt_name})", touched=list(resolved.variables) + optimizer_refs,
+        reported=trainable_refs, stats=False, on_apply=run, extra=summary, notes=notes,
+    )
+    return execute(plan, dry_run)
