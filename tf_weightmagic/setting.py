@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 from . import weightio
 from .adapters import Target
-from .edit import EditResult, execute, plan_assignments, plan_init, plan_trainable, variable_change
+from .edit import EditResult, Plan, execute, plan_assignments, plan_init, plan_trainable, variable_change
 from .errors import WeightMagicError
 from .inspection import label_of, resolve
 from .records import Message
@@ -34,6 +34,27 @@ def _edit_label(name: str, items: list) -> str:
         return w if isinstance(w, str) else getattr(w, "path", None) or getattr(w, "name", None) or type(w).__name__
     listed = ", ".join(f"{where(w)} {op} {describe(v)}" for w, op, v in items)
     return f"{name}: {listed}" if name else listed
+
+
+def _plan(resolved: Optional[Target], values: Any, op: str, init: Any, seed: Optional[int], trainable: Optional[bool],
+          freeze: Optional[str], unfreeze: Optional[str], load: Optional[str], skip_mismatch: bool,
+          allow_nonfinite: bool, name: str) -> Plan:
+    """The plan for whichever one thing ``set_weights`` was asked to do."""
+    if load is not None:
+        return weightio.plan_load(resolved, load, skip_mismatch, allow_nonfinite)
+    if init is not None:
+        return plan_init(resolved, init, seed, allow_nonfinite, f"{name} --init {'' if init is True else init}".strip())
+    if trainable is not None or freeze is not None or unfreeze is not None:
+        parts = [f"--trainable {trainable}" if trainable is not None else "",
+                 f"--freeze {freeze}" if freeze else "", f"--unfreeze {unfreeze}" if unfreeze else ""]
+        return plan_trainable(resolved, trainable, freeze, unfreeze, f"{name} {' '.join(p for p in parts if p)}")
+    if values is not None:
+        items = _items(resolved, values, op)
+        return plan_assignments(resolved, items, allow_nonfinite, _edit_label(name, items))
+    raise WeightMagicError(
+        "nothing to do: give a value (conv.kernel = 0), --init, --trainable, --freeze/--unfreeze, "
+        "--step, --undo, --history, --save or --load."
+    )
 
 
 def _undo(n: int) -> EditResult:
@@ -75,29 +96,20 @@ def set_weights(
     if undo is not None:
         return _undo(undo)
     resolved = None
+    built_now = build is not None and target is not None and not getattr(target, "built", True)
     if target is not None:
         resolved, _ = resolve(target, label or label_of(target), build)
     elif any(x is not None for x in (init, build, trainable, freeze, unfreeze, save, load)):
         raise WeightMagicError("this option needs a target: a layer, model or variable, e.g. %setweights conv --init.")
-    name = label or (resolved.label if resolved else "")
     if save is not None:
         return Message(weightio.save(resolved, save))
-    if load is not None:
-        plan = weightio.plan_load(resolved, load, skip_mismatch, allow_nonfinite)
-    elif init is not None:
-        plan = plan_init(resolved, init, seed, allow_nonfinite, f"{name} --init {'' if init is True else init}".strip())
-    elif trainable is not None or freeze is not None or unfreeze is not None:
-        parts = [f"--trainable {trainable}" if trainable is not None else "",
-                 f"--freeze {freeze}" if freeze else "", f"--unfreeze {unfreeze}" if unfreeze else ""]
-        plan = plan_trainable(resolved, trainable, freeze, unfreeze, f"{name} {' '.join(p for p in parts if p)}")
-    elif values is not None:
-        items = _items(resolved, values, op)
-        plan = plan_assignments(resolved, items, allow_nonfinite, _edit_label(name, items))
-    else:
-        raise WeightMagicError(
-            "nothing to do: give a value (conv.kernel = 0), --init, --trainable, --freeze/--unfreeze, "
-            "--step, --undo, --history, --save or --load."
-        )
+    try:
+        plan = _plan(resolved, values, op, init, seed, trainable, freeze, unfreeze, load, skip_mismatch,
+                     allow_nonfinite, label or (resolved.label if resolved else ""))
+    except WeightMagicError as exc:
+        if built_now:
+            raise WeightMagicError(f"{exc} (--build did build {resolved.label}: it holds its initial values.)") from None
+        raise
     return execute(plan, dry_run)
 
 

@@ -40,12 +40,14 @@ def layer_target(layer: Any, label: str) -> Target:
     target = Target(label=label, obj=layer, kind="layer")
     first_seen: dict = {}
     claimed: set = set()
+    paths: set = set()
 
     def visit(node_layer: Any, parent: Optional[LayerNode], depth: int) -> None:
         own_path = node_layer.path if getattr(node_layer, "path", None) else None
         path = own_path or (f"{parent.path}/{node_layer.name}" if parent else node_layer.name)
-        if parent and any(n.path == path for n in target.layers):
+        if parent and path in paths:
             path = f"{parent.path}/{node_layer.name}"
+        paths.add(path)
         variable_dtype, compute_dtype = _policy(node_layer)
         node = LayerNode(
             path=path, name=node_layer.name, cls=type(node_layer).__name__, depth=depth,
