@@ -32,8 +32,7 @@ def build_state(target: Target) -> str:
 
 
 def _layer_info(target: Target, node: LayerNode) -> LayerInfo:
-    counted = next((n for n in target.layers if n.layer is node.layer), node)
-    under = target.variables_under(counted)
+    under = target.variables_under(node)
     trainable = sum(v.size for v in under if v.trainable)
     non_trainable = sum(v.size for v in under if not v.trainable)
     note = None

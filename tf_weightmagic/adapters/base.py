@@ -98,10 +98,15 @@ class Target:
             end += 1
         return self.layers[start:end]
 
+    def first_node(self, node: LayerNode) -> LayerNode:
+        """Where ``node``'s layer is first seen: a shared layer's variables are listed there."""
+        return next((n for n in self.layers if n.layer is node.layer and not n.shared_with), node)
+
     def variables_under(self, node: LayerNode) -> list:
-        """Every variable under ``node`` once, shared layers included."""
+        """Every variable under ``node`` once, shared layers included (as Keras's ``count_params()``)."""
         found: dict = {}
-        for n in self.subtree(node):
-            for v in n.own:
+        for n in self.subtree(self.first_node(node)):
+            refs = self.variables_under(self.first_node(n)) if n.shared_with else n.own
+            for v in refs:
                 found.setdefault(id(v.variable), v)
         return list(found.values())

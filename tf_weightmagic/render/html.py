@@ -47,18 +47,29 @@ def _flags(flags: list) -> str:
     return "".join(badge(FLAG_TEXT[f], "bad") for f in flags)
 
 
+SEVERE = {"nan", "all_nan", "inf", "replicas_differ"}
+
+
+def _flags_below(flagged: dict) -> str:
+    """Badges for the flags of the variables under a layer, each naming them on hover."""
+    return "".join(
+        f'<span class="b bad" title="{escape(", ".join(flagged[f]))}">{escape(FLAG_TEXT[f])}</span>'
+        for f in FLAG_TEXT if f in flagged
+    )
+
+
 def _variables_table(variables: list) -> str:
     if not variables:
         return ""
     head = "".join(f"<th>{h}</th>" for h in (
-        "variable", "shape", "dtype", "trainable", "size", "min", "max", "mean", "std", "zeros", "NaN", "Inf", "histogram", ""
+        "variable", "shape", "dtype", "trainable", "size", "memory", "min", "max", "mean", "std", "zeros", "NaN", "Inf", "histogram", ""
     ))
     rows = []
     for v in variables:
         s = v.stats
         dtype = v.dtype + (f"→{v.compute_dtype}" if v.compute_dtype else "")
         cells = [escape(v.path), format_shape(v.shape), dtype,
-                 badge("trainable", "ok") if v.trainable else badge("frozen", "off"), fmt_int(v.size)]
+                 badge("trainable", "ok") if v.trainable else badge("frozen", "off"), fmt_int(v.size), format_bytes(v.bytes)]
         if s is None:
             cells += [""] * 8
         else:
@@ -67,7 +78,7 @@ def _variables_table(variables: list) -> str:
         extra = _flags(v.flags) + (badge(f"{v.replicas} replicas") if v.replicas else "")
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells + [extra]) + "</tr>")
         if v.values is not None:
-            rows.append(f'<tr><td colspan="14"><pre>{escape(v.values)}</pre></td></tr>')
+            rows.append(f'<tr><td colspan="15"><pre>{escape(v.values)}</pre></td></tr>')
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
@@ -87,20 +98,34 @@ def _layer_tree(report) -> str:
     for layer in report.layers:
         kids.setdefault(layer.parent, []).append(layer)
 
-    def node(layer) -> str:
+    def node(layer) -> tuple:
+        """``(html, flagged)``: the layer's element, and ``{flag: [variable paths]}`` under it.
+
+        Flags below a layer show on its summary, and NaN/Inf open the way down to them,
+        so nothing that must stand out hides in a collapsed branch.
+        """
+        own = [by_path[p] for p in layer.variables if p in by_path]
+        flagged: dict = {}
+        for v in own:
+            for f in v.flags:
+                flagged.setdefault(f, []).append(v.path)
         body = []
         if layer.note:
             body.append(f'<div class="note">{escape(layer.note)}</div>')
         if layer.pending:
             pending = ", ".join(f"{escape(n)} {format_shape(s)}" for n, s in layer.pending)
             body.append(f'<div class="note">will create: {pending}</div>')
-        body.append(_variables_table([by_path[p] for p in layer.variables if p in by_path]))
-        if not layer.shared_with:
-            body += [node(child) for child in kids.get(layer.path, [])]
-        opened = " open" if layer.depth < 2 else ""
-        return f"<details{opened}><summary>{_layer_summary(layer)}</summary>{''.join(body)}</details>"
+        body.append(_variables_table(own))
+        for child in [] if layer.shared_with else kids.get(layer.path, []):
+            html, below = node(child)
+            body.append(html)
+            for f, paths in below.items():
+                flagged.setdefault(f, []).extend(paths)
+        opened = " open" if layer.depth < 2 or SEVERE & set(flagged) else ""
+        summary = _layer_summary(layer) + " " + _flags_below(flagged) if flagged else _layer_summary(layer)
+        return f"<details{opened}><summary>{summary}</summary>{''.join(body)}</details>", flagged
 
-    return "".join(node(layer) for layer in kids.get(None, []))
+    return "".join(node(layer)[0] for layer in kids.get(None, []))
 
 
 def render_report(report) -> str:

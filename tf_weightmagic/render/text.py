@@ -46,7 +46,7 @@ def _variable_rows(report) -> list:
     for v in report.variables:
         s = v.stats
         dtype = v.dtype + (f"→{v.compute_dtype}" if v.compute_dtype else "")
-        cells = [v.path, format_shape(v.shape), dtype, _yes(v.trainable), fmt_int(v.size)]
+        cells = [v.path, format_shape(v.shape), dtype, _yes(v.trainable), fmt_int(v.size), format_bytes(v.bytes)]
         if s is None:
             cells += [""] * 8
         else:
@@ -83,7 +83,7 @@ def render_report(report) -> str:
     if report.variables:
         lines.append("Variables")
         stats_headers = ["min", "max", "mean", "std", "zeros", "nan", "inf", "histogram", ""]
-        lines += table(["path", "shape", "dtype", "train", "size"] + stats_headers, _variable_rows(report))
+        lines += table(["path", "shape", "dtype", "train", "size", "memory"] + stats_headers, _variable_rows(report))
         for v in report.variables:
             if v.values is not None:
                 lines.append(f"{v.path} =")
