@@ -28,7 +28,8 @@ class Plan:
     """The whole of one edit, validated before anything is applied.
 
     ``values`` are set by assignment; ``on_apply`` may change ``touched`` variables itself
-    (a gradient step), and the ``reported`` ones among them are printed.
+    (a gradient step), and the ``reported`` ones among them are printed. ``holders`` are
+    models that hold the ``roots``: a flag change is also a change to their training.
     """
 
     label: str
@@ -37,6 +38,7 @@ class Plan:
     layers: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     roots: list = field(default_factory=list)
+    holders: list = field(default_factory=list)
     touched: list = field(default_factory=list)
     reported: list = field(default_factory=list)
     stats: bool = True
@@ -252,7 +254,8 @@ def execute(plan: Plan, dry_run: bool = False) -> EditResult:
     else:
         notes += SESSION.journal.push(Entry(plan.label, refs, saved, plan.on_undo))
     if plan.flags:
-        notes += [n for n in (keras3.train_state_note(r) for r in plan.roots) if n]
+        models = list({id(m): m for m in plan.roots + plan.holders}.values())
+        notes += [n for n in (keras3.train_state_note(m) for m in models) if n]
     return EditResult(
         label=plan.label, dry_run=dry_run, variables=changes,
         flags=tuple((p, b, a) for (p, b), a in zip(flags_before, flags_after)),

@@ -52,14 +52,18 @@ class Journal:
             )
         return notes
 
-    def pop(self, n: int) -> list:
-        """Undo the last ``n`` entries, newest first; all of them or, if fewer exist, none."""
+    def check(self, n: int) -> None:
+        """Refuse an ``--undo n`` that cannot be done whole."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise WeightMagicError(f"--undo {n!r}: expected a positive number of edits to take back, like 1.")
         if n > len(self.entries):
             raise WeightMagicError(
                 f"--undo {n}: only {len(self.entries)} edit(s) in the journal; see %setweights --history."
             )
+
+    def pop(self, n: int) -> list:
+        """Undo the last ``n`` entries, newest first; all of them or, if fewer exist, none."""
+        self.check(n)
         taken = []
         for _ in range(n):
             entry = self.entries.pop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+import keras
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand, output_can_be_silenced
 from IPython.core.magic_arguments import argument, magic_arguments
@@ -64,6 +65,25 @@ def evaluate_lhs(shell: Any, expr: str) -> Any:
 
             require_built(as_target(owner, owner_expr), f"set {expr!r} on")
         raise
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """A multi-line message (an exception raised by user code) is joined into one line."""
+    try:
+        yield
+    except WeightMagicError as exc:
+        lines = [part.strip() for part in str(exc).splitlines() if part.strip()]
+        if len(lines) > 1:
+            raise WeightMagicError(" ".join(lines)) from None
+        raise
+
+
+def compiled_holders(namespace: dict, layer: Any) -> list:
+    """Compiled Keras models in the namespace that contain ``layer`` (its flags change their training)."""
+    models = [m for name, m in namespace.items() if not name.startswith("_") and isinstance(m, keras.Model)
+              and m is not layer and getattr(m, "compiled", False)]
+    return [m for m in {id(m): m for m in models}.values() if any(sub is layer for sub in m._flatten_layers())]
 
 
 @magics_class
@@ -141,7 +161,7 @@ class WeightMagics(Magics):
 
         Every change is all or nothing, prints what changed, and is journaled for --undo.
         """
-        with user_errors():
+        with user_errors(), one_line_errors():
             return self._setweights(silenced(line))
 
     def _setweights(self, line: str) -> Any:
@@ -149,13 +169,17 @@ class WeightMagics(Magics):
         options = vars(args)
         del options["assignments"]
         if options["history"] or options["undo"] is not None:
-            return set_weights(history=options["history"], undo=options["undo"])
+            return set_weights(history=options["history"], undo=options["undo"], dry_run=options["dry_run"])
         prefix, assignments = parse_assignments(words)
         target = evaluate(self.shell, prefix) if prefix else None
         if options.pop("step"):
             return self._step(target, prefix, options)
         for name in ("x", "y", "loss", "batch_size", "steps", "lr", "optimizer", "history", "undo"):
             options.pop(name)
+        if isinstance(options["init"], str):
+            options["init"] = self._named(options["init"], "--init")
+        if target is not None and any(options[k] is not None for k in ("trainable", "freeze", "unfreeze")):
+            options["holders"] = compiled_holders(self.shell.user_ns, target)
         if assignments:
             items = [
                 (a.lhs if prefix else evaluate_lhs(self.shell, a.lhs), a.op, evaluate(self.shell, a.expr, "value"))

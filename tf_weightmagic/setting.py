@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from . import weightio
 from .adapters import Target
@@ -57,6 +57,26 @@ def _plan(resolved: Optional[Target], values: Any, op: str, init: Any, seed: Opt
     )
 
 
+def _check_one_action(values: Any, init: Any, seed: Any, flags: bool, load: Any, save: Any) -> None:
+    """One ``%setweights`` does one thing: an option that would be silently ignored is an error."""
+    given = [name for name, on in (("values", values is not None), ("--init", init is not None),
+                                   ("--trainable/--freeze/--unfreeze", flags), ("--load", load is not None),
+                                   ("--save", save is not None)) if on]
+    if len(given) > 1:
+        raise WeightMagicError(f"{' and '.join(given)} cannot be combined in one %setweights; run them one at a time.")
+    if seed is not None and init is None:
+        raise WeightMagicError(
+            f"--seed {seed}: only --init uses a seed; add --init NAME, e.g. --init he_normal --seed {seed}."
+        )
+
+
+def _dry_undo(n: int) -> Message:
+    """What ``--undo n`` would take back, without taking it back."""
+    SESSION.journal.check(n)
+    labels = "; ".join(e.label for e in reversed(SESSION.journal.entries[-n:]))
+    return Message(f"dry run: --undo {n} would take back: {labels}; nothing was changed.")
+
+
 def _undo(n: int) -> EditResult:
     """Take back the last ``n`` edits, bit for bit, flags included."""
     entries = SESSION.journal.entries[-n:] if isinstance(n, int) and n > 0 else []
@@ -83,24 +103,30 @@ def set_weights(
     build: Optional[BuildShape] = None, trainable: Optional[bool] = None, freeze: Optional[str] = None,
     unfreeze: Optional[str] = None, dry_run: bool = False, allow_nonfinite: bool = False,
     undo: Optional[int] = None, history: bool = False, save: Optional[str] = None, load: Optional[str] = None,
-    skip_mismatch: bool = False, label: Optional[str] = None,
+    skip_mismatch: bool = False, label: Optional[str] = None, holders: Sequence = (),
 ) -> Any:
     """Change weights or trainable flags, all or nothing, journaled for undo; returns what changed.
 
     ``values``: one value for ``target`` (a variable, or every variable of a layer), a dict
     ``{name: value}`` of variables under ``target``, or a list of ``(where, op, value)``.
     A value is an array, list, scalar (broadcast), tensor, variable or Keras initializer.
+    ``holders``: models that contain ``target``; when flags change, each compiled one gets a
+    note on whether its next ``fit`` sees the change (the magic passes the notebook's).
     """
     if history:
         return _history()
     if undo is not None:
-        return _undo(undo)
+        return _dry_undo(undo) if dry_run else _undo(undo)
+    _check_one_action(values, init, seed, any(x is not None for x in (trainable, freeze, unfreeze)), load, save)
     resolved = None
     built_now = build is not None and target is not None and not getattr(target, "built", True)
     if target is not None:
         resolved, _ = resolve(target, label or label_of(target), build)
     elif any(x is not None for x in (init, build, trainable, freeze, unfreeze, save, load)):
         raise WeightMagicError("this option needs a target: a layer, model or variable, e.g. %setweights conv --init.")
+    if save is not None and dry_run:
+        return Message(f"dry run: would save {len(resolved.variables)} variables of {resolved.label} to {save}; "
+                       "nothing was written.")
     if save is not None:
         return Message(weightio.save(resolved, save))
     try:
@@ -110,6 +136,7 @@ def set_weights(
         if built_now:
             raise WeightMagicError(f"{exc} (--build did build {resolved.label}: it holds its initial values.)") from None
         raise
+    plan.holders = [m for m in holders if m is not target]
     return execute(plan, dry_run)
 
 

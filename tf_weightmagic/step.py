@@ -7,6 +7,7 @@ the optimizer's own ``apply``, so ``--step`` equals a hand-written ``GradientTap
 from __future__ import annotations
 
 import math
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -148,6 +149,46 @@ def _check(grads: list, refs: list, allow_nonfinite: bool) -> list:
     return norms
 
 
+def _reason(exc: Exception) -> str:
+    """The part of a (possibly traced) Keras/TF error that says what was wrong, on one line."""
+    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).splitlines() if line.strip()]
+    last_frame = max((i for i, line in enumerate(lines) if line.startswith('File "')), default=-2)
+    lines = lines[last_frame + 2:] or lines
+    cut = next((i for i, line in enumerate(lines) if line.startswith("Arguments received by")), len(lines))
+    text = " ".join(lines[:cut]) or type(exc).__name__
+    return text if text.split(":", 1)[0].endswith(("Error", "Exception")) else f"{type(exc).__name__}: {text}"
+
+
+def _gradients_on(gradients: Any, x: Any, y: Any, label: str) -> tuple:
+    """``(loss, grads)`` on one batch; a model or loss that cannot take it is a user error."""
+    try:
+        return gradients(x, y)
+    except (ValueError, TypeError, tf.errors.InvalidArgumentError) as exc:
+        raise WeightMagicError(
+            f"--step: {label} or the loss cannot take this batch (x {np.shape(x)}, y {np.shape(y)}): "
+            f"{_reason(exc).rstrip('.')}; nothing was changed."
+        ) from None
+
+
+def _check_optimizer_knows(opt: Any, opt_name: str, trainable: list) -> None:
+    """The compiled optimizer must have been built for every variable it is to update."""
+    try:
+        for variable in trainable:
+            opt._get_variable_index(variable)
+    except KeyError:
+        raise WeightMagicError(
+            f"--optimizer compiled: {opt_name} was built for another set of trainable variables (they changed "
+            "since, e.g. after unfreezing). Recompile the model, or step with a fresh --optimizer sgd/adam."
+        ) from None
+
+
+def _state_refs(model: Any, target: Target) -> list:
+    """Variables a forward pass may change that are not weights (dropout seed states), for a bit-exact undo."""
+    known = {id(r.variable) for r in target.variables}
+    extra = [v for v in getattr(model, "variables", []) if id(v) not in known]
+    return [VarRef(path=f"state/{i}/{v.path}", variable=v, trainable=False) for i, v in enumerate(extra)]
+
+
 def _model_of(target: Target) -> Any:
     if target.kind != "layer":
         raise WeightMagicError(f"--step: {target.label} is a {target.kind}; a step needs a Keras layer or model.")
@@ -165,7 +206,8 @@ def step(
     model = _model_of(resolved)
     if not resolved.layers[0].built:
         keras3.build(model, tuple(np.shape(x)))
-        resolved, notes = resolve(model, resolved.label), [f"built {resolved.label} on the shape of x, {np.shape(x)}"]
+        resolved, _ = resolve(model, resolved.label)
+        notes = [f"built {resolved.label} on the shape of x, {np.shape(x)}"]
     require_built(resolved, "step")
     loss_fn = _loss(loss, model)
     opt, opt_name, owned = _optimizer(optimizer, lr, model)
@@ -177,39 +219,36 @@ def step(
     trainable_refs = [by_id[id(v)] for v in trainable]
     batches = _batches(x, y, batch_size)
     gradients = _gradient_fn(model, loss_fn)
-    first_loss, first_grads = gradients(*batches[0])
-    norms = _check(first_grads, trainable_refs, allow_nonfinite)
     if owned and opt.built:
-        try:
-            opt._get_variable_index(trainable[0])
-        except KeyError:
-            raise WeightMagicError(
-                f"--optimizer compiled: {opt_name} was built for another set of trainable variables (they changed "
-                "since, e.g. after unfreezing). Recompile the model, or step with a fresh --optimizer sgd/adam."
-            ) from None
+        _check_optimizer_knows(opt, opt_name, trainable)
     if owned and not opt.built:
         opt.build(trainable)
     optimizer_refs = [VarRef(path=f"optimizer/{v.path}", variable=v, trainable=False) for v in opt.variables] if owned else []
-    state: dict = {"grad_norms": norms}
+    state: dict = {}
 
     def run() -> None:
-        loss_value, grads = first_loss, first_grads
+        # Inside the edit: the training-mode forward pass updates BatchNorm statistics and
+        # seed states, which the edit has captured, so a refused step or a dry run keeps them.
+        bar = keras.utils.Progbar(steps, unit_name="step") if steps > 1 else None
         for i in range(steps):
-            if i:
-                loss_value, grads = gradients(*batches[i % len(batches)])
-                state["grad_norms"] = _check(grads, trainable_refs, allow_nonfinite)
+            loss_value, grads = _gradients_on(gradients, *batches[i % len(batches)], resolved.label)
+            state["grad_norms"] = _check(grads, trainable_refs, allow_nonfinite)
+            state.setdefault("loss_before", float(loss_value))
             opt.apply(grads, trainable)
+            if bar is not None:
+                bar.update(i + 1, [("loss", float(loss_value))])
         state["loss_after"] = float(tf.reduce_mean(loss_fn(batches[0][1], model(batches[0][0], training=False))))
 
     def summary() -> StepSummary:
         no_grad = tuple((r.path, why) for r in resolved.variables if (why := _why_no_gradient(r, ids)))
         return StepSummary(
-            steps=steps, optimizer=opt_name, loss_before=float(first_loss), loss_after=state["loss_after"],
+            steps=steps, optimizer=opt_name, loss_before=state["loss_before"], loss_after=state["loss_after"],
             gradient_norms=tuple(zip([r.path for r in trainable_refs], state["grad_norms"])), no_gradient=no_grad,
         )
 
     plan = Plan(
-        label=f"{resolved.label} --step x{steps} ({opt_name})", touched=list(resolved.variables) + optimizer_refs,
+        label=f"{resolved.label} --step x{steps} ({opt_name})",
+        touched=list(resolved.variables) + _state_refs(model, resolved) + optimizer_refs,
         reported=trainable_refs, stats=False, on_apply=run, extra=summary, notes=notes,
     )
     return execute(plan, dry_run)

@@ -89,7 +89,8 @@ def parse_line(line: str, parser: argparse.ArgumentParser) -> tuple:
             argv.append(word)
             takes = "none" if "=" in word else _takes(known[name])
             nxt = words[i + 1] if i + 1 < len(words) else None
-            if takes == "one" or (takes == "maybe" and nxt is not None and not nxt.startswith("--") and "=" not in nxt):
+            if takes == "one" or (takes == "maybe" and nxt is not None and not nxt.startswith("--")
+                                  and not _assignment_ops(nxt)):
                 if nxt is None:
                     raise WeightMagicError(f"{name} needs a value; see %{parser.prog}? for the syntax.")
                 argv.append(nxt)

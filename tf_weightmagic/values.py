@@ -77,7 +77,16 @@ def cast(array: np.ndarray, dtype: np.dtype, path: str) -> np.ndarray:
             lo, hi = array.min(), array.max()
             if lo < info.min or hi > info.max:
                 raise WeightMagicError(f"{path}: values {lo}..{hi} are out of range for {dtype} ({info.min}..{info.max}).")
-    return array.astype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = array.astype(dtype)
+    if dtype.kind == "f" and array.dtype.kind in "fiu":
+        overflow = np.isfinite(array) & ~np.isfinite(result)
+        if np.any(overflow):
+            big = float(np.max(np.abs(array[overflow])))
+            raise WeightMagicError(
+                f"{path}: values up to {big:g} are out of range for {dtype} (largest {float(np.finfo(dtype).max):g})."
+            )
+    return result
 
 
 def new_value(ref: VarRef, op: str, value: Any, current: np.ndarray, allow_nonfinite: bool) -> np.ndarray:

@@ -7,6 +7,8 @@ changes nothing and ``--undo`` takes a load back.
 from __future__ import annotations
 
 import os
+import re
+import warnings
 
 import keras
 import numpy as np
@@ -14,6 +16,7 @@ import numpy as np
 from .adapters import Target
 from .edit import Plan, plan_assignments
 from .errors import WeightMagicError
+from .shapes import format_shape
 from .snapshots import capture, format_bytes, restore
 
 FORMATS = "a .weights.h5 file (Keras format) or a .npz file"
@@ -44,17 +47,51 @@ def save(target: Target, path: str) -> str:
     return f"saved {len(target.variables)} variables of {target.label} to {path} ({format_bytes(size)})"
 
 
+def _failed_layers(message: str) -> list:
+    """Layer names from Keras's "List of objects that could not be loaded: [<Dense name=a, ...>]"."""
+    listed = message.rsplit("could not be loaded:", 1)[-1] if "List of objects" in message else ""
+    return re.findall(r"name=([^,>]+)", listed)
+
+
+def _mismatch_text(target: Target, message: str) -> str:
+    """Which layers (with their variables' shapes) Keras could not load, and its first reason."""
+    names = _failed_layers(message)
+    if not names:
+        return (message.strip().splitlines() or ["mismatch"])[0]
+    nodes = [n for n in target.layers if n.name in names and not n.shared_with]
+    listed = "; ".join(
+        f"{n.path} ({', '.join(f'{v.path} {format_shape(v.shape)}' for v in n.own) or 'no variables of its own'})"
+        for n in nodes
+    ) or ", ".join(names)
+    reason = next((line.split(" Target variable:")[0] for line in message.splitlines()[1:] if line.strip()), "")
+    said = f"; Keras says: {reason.strip().rstrip('.')}" if reason else ""
+    return f"{len(names)} layer(s) could not be loaded: {listed}{said}"
+
+
+def _skipped_paths(target: Target, message: str) -> set:
+    """The variables of the layers Keras skipped (each layer loads its own variables)."""
+    names = set(_failed_layers(message))
+    return {v.path for n in target.layers if n.name in names for v in n.own}
+
+
 def _read_h5(target: Target, path: str, skip_mismatch: bool) -> dict:
     """Let Keras load the file, read what it put where, then put the old values back."""
     model = _keras_model(target, path)
     saved = capture(target.variables)
     try:
-        model.load_weights(path, skip_mismatch=skip_mismatch)
-        return {ref.path: ref.read() for ref in target.variables}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.load_weights(path, skip_mismatch=skip_mismatch)
+        skipped = set()
+        for warning in caught:
+            if "could not be loaded" in str(warning.message):
+                skipped |= _skipped_paths(target, str(warning.message))
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        return {ref.path: ref.read() for ref in target.variables if ref.path not in skipped}
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise WeightMagicError(
-            f"{path} does not match {target.label}: {first} Nothing was loaded; "
+            f"{path} does not match {target.label}: {_mismatch_text(target, str(exc))}. Nothing was loaded; "
             "pass --skip-mismatch to load the variables that do match."
         ) from None
     finally:
@@ -67,7 +104,8 @@ def _read_npz(target: Target, path: str, skip_mismatch: bool) -> dict:
     ours = {ref.path: ref for ref in target.variables}
     missing = [p for p in ours if p not in stored]
     extra = [p for p in stored if p not in ours]
-    wrong = [f"{p} {stored[p].shape} vs {ours[p].shape}" for p in ours if p in stored and stored[p].shape != ours[p].shape]
+    wrong = [f"{p} is {format_shape(stored[p].shape)} in the file, {format_shape(ours[p].shape)} in {target.label}"
+             for p in ours if p in stored and stored[p].shape != ours[p].shape]
     if (missing or extra or wrong) and not skip_mismatch:
         parts = [f"missing in the file: {', '.join(missing)}" if missing else "",
                  f"not in {target.label}: {', '.join(extra)}" if extra else "",
@@ -89,5 +127,8 @@ def plan_load(target: Target, path: str, skip_mismatch: bool, allow_nonfinite: b
     plan = plan_assignments(None, items, allow_nonfinite, f"load {path} into {target.label}")
     skipped = len(target.variables) - len(items)
     if skipped:
-        plan.notes.append(f"--skip-mismatch: {skipped} variable(s) of {target.label} were not in the file and kept their values.")
+        kept = ", ".join(ref.path for ref in target.variables if ref.path not in values)
+        plan.notes.append(
+            f"--skip-mismatch: {skipped} variable(s) of {target.label} did not match the file and kept their values: {kept}"
+        )
     return plan
