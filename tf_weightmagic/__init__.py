@@ -14,11 +14,12 @@ from .records import LayerInfo, NamespaceReport, VariableInfo, WeightReport  # n
 from .session import SESSION  # noqa: E402
 from .setting import history, set_weights, undo  # noqa: E402
 from .step import step  # noqa: E402
+from .widget import Inspector, WeightWatch, inspect  # noqa: E402
 from .stats import Histogram, Stats  # noqa: E402
 
 __all__ = [
-    "Histogram", "LayerInfo", "NamespaceReport", "SESSION", "Stats", "VariableInfo", "WeightMagicError",
-    "WeightReport", "history", "load_ipython_extension", "report", "set_weights", "step", "undo",
+    "Histogram", "Inspector", "LayerInfo", "NamespaceReport", "SESSION", "Stats", "VariableInfo", "WeightMagicError",
+    "WeightReport", "WeightWatch", "history", "inspect", "load_ipython_extension", "report", "set_weights", "step", "undo",
     "unload_ipython_extension",
 ]
 __version__ = "0.1.0"

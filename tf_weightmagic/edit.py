@@ -253,6 +253,7 @@ def execute(plan: Plan, dry_run: bool = False) -> EditResult:
         notes.append("dry run: nothing was changed.")
     else:
         notes += SESSION.journal.push(Entry(plan.label, refs, saved, plan.on_undo))
+        SESSION.changed(refs)
     if plan.flags:
         models = list({id(m): m for m in plan.roots + plan.holders}.values())
         notes += [n for n in (keras3.train_state_note(m) for m in models) if n]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 from .errors import WeightMagicError
@@ -54,6 +55,13 @@ class Snapshots:
 class Session:
     snapshots: Snapshots = field(default_factory=Snapshots)
     journal: Journal = field(default_factory=Journal)
+    views: weakref.WeakSet = field(default_factory=weakref.WeakSet)
+
+    def changed(self, refs: list) -> None:
+        """Tell live views (widgets) that these variables changed, whoever changed them."""
+        ids = {id(r.variable) for r in refs}
+        for view in list(self.views):
+            view.variables_changed(ids)
 
 
 SESSION = Session()

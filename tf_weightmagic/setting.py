@@ -83,6 +83,7 @@ def _undo(n: int) -> EditResult:
     before = {p: a for e in entries for p, a in
               ((r.path, r.read()) for r in e.refs if r.path in e.before.values)}
     taken = SESSION.journal.pop(n)
+    SESSION.changed([r for entry in taken for r in entry.refs])
     changes = []
     for entry in taken:
         for ref in entry.refs:
