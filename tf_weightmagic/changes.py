@@ -38,14 +38,16 @@ def compare(old: np.ndarray, new: np.ndarray) -> Change:
     for start in range(0, a.size, CHUNK):
         x = a[start:start + CHUNK].astype(work, copy=False)
         y = b[start:start + CHUNK].astype(work, copy=False)
-        d = y - x
+        with np.errstate(invalid="ignore", over="ignore"):
+            d = y - x
         same = (x == y) | (np.isnan(x) & np.isnan(y))
         changed += int(d.size - np.count_nonzero(same))
         d[same] = 0
-        delta_sq += float(np.dot(d, d))
+        delta_sq += float(np.dot(d.astype(np.float64), d.astype(np.float64))) if work is np.float32 else float(np.dot(d, d))
         old_sq += float(np.dot(x, x))
         if d.size:
-            max_abs = max(max_abs, float(np.max(np.abs(d))))
+            largest = float(np.max(np.abs(d)))
+            max_abs = largest if math.isnan(largest) or largest > max_abs else max_abs
     l2 = math.sqrt(delta_sq)
     relative = l2 / math.sqrt(old_sq) if old_sq > 0 else (0.0 if l2 == 0 else math.inf)
     return Change(l2=l2, relative=relative, max_abs=max_abs, fraction_changed=changed / a.size if a.size else 0.0)

@@ -1,7 +1,8 @@
 """Statistics and a histogram of one array in two cache-sized passes, never a full copy.
 
-The histogram is exactly ``np.histogram(finite_values, bins)``: same edges (in the
-array's float precision), same counts, including values that fall on an edge.
+The histogram is exactly ``np.histogram(finite_values.astype(float64), bins)``: the same
+float64 edges and the same counts, values on an edge included. (In float32, numpy's own
+edges collapse for ranges a few ulps wide, such as BatchNorm statistics after a step.)
 """
 
 from __future__ import annotations
@@ -69,32 +70,67 @@ def _chunks(flat: np.ndarray, work: np.dtype):
 
 def _finite_part(flat: np.ndarray, work: np.dtype) -> tuple:
     """``(finite values, nan count, inf count)``; the common all-finite case costs one sum."""
-    if flat.dtype.kind != "f" or math.isfinite(float(flat.sum(dtype=work))):
+    if flat.dtype.kind != "f":
         return flat, 0, 0
+    with np.errstate(invalid="ignore", over="ignore"):
+        if math.isfinite(float(flat.sum(dtype=work))):
+            return flat, 0, 0
     nan = int(np.count_nonzero(np.isnan(flat)))
     inf = int(np.count_nonzero(np.isinf(flat)))
     return flat[np.isfinite(flat)], nan, inf
 
 
-def _histogram(chunks, lo: float, hi: float, bins: int, work: np.dtype, mean: float) -> tuple:
-    """np.histogram's uniform-bin algorithm, fused with the squared deviations for std."""
+def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
+    """numpy's edges (a constant gets ±0.5), widened only where they would not strictly increase:
+    a range a few float64 ulps wide, such as subnormals or integers past 2**53."""
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
-    edges = np.linspace(lo, hi, bins + 1, dtype=work)
-    lo_w, norm, mean_w = work.type(lo), work.type(bins / (hi - lo)), work.type(mean)
+    edges = np.linspace(lo, hi, bins + 1)
+    while not np.all(np.diff(edges) > 0):
+        pad = bins * max(hi - lo, float(np.spacing(max(abs(lo), abs(hi)))))
+        lo, hi = lo - pad, hi + pad
+        edges = np.linspace(lo, hi, bins + 1)
+    return edges
+
+
+NEAR_EDGE = 1e-3
+
+
+def _bin_indices(chunk: np.ndarray, edges: np.ndarray, norm: float) -> np.ndarray:
+    """numpy's rule: ``edges[i] <= x < edges[i+1]``, the last bin closed.
+
+    A guess from ``(x - lo) * norm`` in the chunk's own precision is exact except within a
+    rounding error of an edge; only those few values are re-binned against the float64
+    edges. Where ``norm`` overflows (a subnormal range) the edges are searched instead.
+    """
+    bins = edges.size - 1
+    if not math.isfinite(norm):
+        return np.clip(np.searchsorted(edges, chunk.astype(np.float64), side="right") - 1, 0, bins - 1)
+    with np.errstate(over="ignore"):
+        if not math.isfinite(chunk.dtype.type(norm)):
+            chunk = chunk.astype(np.float64)
+    position = (chunk - chunk.dtype.type(edges[0])) * chunk.dtype.type(norm)
+    idx = position.astype(np.int32)
+    position -= idx
+    near = np.flatnonzero((position < NEAR_EDGE) | (position > 1 - NEAR_EDGE))
+    np.minimum(idx, bins - 1, out=idx)
+    if near.size:
+        idx[near] = np.clip(np.searchsorted(edges, chunk[near].astype(np.float64), side="right") - 1, 0, bins - 1)
+    return idx
+
+
+def _histogram(chunks, lo: float, hi: float, bins: int, mean: float) -> tuple:
+    """np.histogram's uniform bins in float64, fused with the squared deviations for std."""
+    edges = _edges(lo, hi, bins)
+    with np.errstate(over="ignore"):
+        norm = float(bins / (edges[-1] - edges[0]))
     counts = np.zeros(bins, dtype=np.int64)
     squares = 0.0
     for chunk in chunks:
-        dev = chunk - mean_w
+        dev = chunk - chunk.dtype.type(mean)
         squares += float(np.dot(dev, dev))
-        np.subtract(chunk, lo_w, out=dev)
-        dev *= norm
-        idx = dev.astype(np.intp)
-        np.minimum(idx, bins - 1, out=idx)
-        idx -= chunk < edges.take(idx)
-        idx += (chunk >= edges.take(idx + 1)) & (idx != bins - 1)
-        counts += np.bincount(idx, minlength=bins)
-    return counts, edges.astype(np.float64), squares
+        counts += np.bincount(_bin_indices(chunk, edges, norm), minlength=bins)
+    return counts, edges, squares
 
 
 def summarize(array: np.ndarray, bins: int = 32) -> tuple:
@@ -106,19 +142,19 @@ def summarize(array: np.ndarray, bins: int = 32) -> tuple:
     values, nan, inf = _finite_part(flat, work)
     n = values.size
     if n == 0:
-        edges = np.linspace(-0.5, 0.5, bins + 1)
+        edges = np.linspace(0.0, 1.0, bins + 1)
         stats = Stats(flat.size, 0, nan, inf, 0.0, math.nan, math.nan, math.nan, math.nan, math.nan)
         return stats, Histogram(np.zeros(bins, dtype=np.int64), edges)
-    total, lo, hi, nonzero = 0.0, math.inf, -math.inf, 0
+    total, lo, hi, zeros = 0.0, math.inf, -math.inf, 0
     for chunk in _chunks(values, work):
         total += float(chunk.sum())
         lo = min(lo, float(chunk.min()))
         hi = max(hi, float(chunk.max()))
-        nonzero += int(np.count_nonzero(chunk))
+        zeros += int(np.count_nonzero(chunk == 0))
     mean = total / n
-    counts, edges, squares = _histogram(_chunks(values, work), lo, hi, bins, work, mean)
+    counts, edges, squares = _histogram(_chunks(values, work), lo, hi, bins, mean)
     stats = Stats(
-        size=flat.size, finite=n, nan=nan, inf=inf, zero_fraction=(n - nonzero) / flat.size,
+        size=flat.size, finite=n, nan=nan, inf=inf, zero_fraction=zeros / flat.size,
         min=lo, max=hi, mean=mean, std=math.sqrt(squares / n), norm=math.sqrt(squares + n * mean * mean),
     )
     return stats, Histogram(counts, edges)
