@@ -799,3 +799,24 @@ def test_messages_are_single_lines_for_unknown_options_and_names(shell, ns):
     assert re.search(r"--dry-run", message)
     refused(shell, "nothing_here.kernel = 0", "nothing_here")
     refused(shell, "", "nothing to do")
+
+
+def test_a_scalar_variable_round_trips_through_weights_h5(tmp_path):
+    """A 0-d variable (a custom layer's counter) keeps its shape () through assign and load."""
+
+    class Counter(keras.layers.Layer):
+        def build(self, input_shape):
+            self.calls = self.add_weight(shape=(), initializer="zeros", trainable=False, name="calls")
+
+        def call(self, x):
+            self.calls.assign_add(1.0)
+            return x
+
+    model = keras.Sequential([keras.Input((3,)), Counter(name="counter")], name="counted")
+    model(np.ones((1, 3), "float32"))
+    path = str(tmp_path / "counted.weights.h5")
+    tf_weightmagic.set_weights(model, save=path)
+    tf_weightmagic.set_weights(model.get_layer("counter").calls, 7.0)
+    assert float(model.get_layer("counter").calls.numpy()) == 7.0
+    tf_weightmagic.set_weights(model, load=path)
+    assert model.get_layer("counter").calls.shape == () and float(model.get_layer("counter").calls.numpy()) == 1.0

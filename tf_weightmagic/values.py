@@ -117,7 +117,7 @@ def new_value(ref: VarRef, op: str, value: Any, current: np.ndarray, allow_nonfi
         raise WeightMagicError(
             f"{ref.path}: the new value has {bad} NaN/Inf entries; refused (pass --allow-nonfinite to store them)."
         )
-    return np.ascontiguousarray(result)
+    return np.require(result, requirements="C")
 
 
 def describe(value: Any) -> str:
