@@ -94,8 +94,16 @@ def _optimizer(optimizer: Any, lr: float, model: Any) -> tuple:
     raise WeightMagicError(f"--optimizer: got a {type(optimizer).__name__}; expected a name or a keras optimizer.")
 
 
-def _gradient_fn(model: Any, loss_fn: Any) -> Any:
-    """A traced ``(x, y) -> (loss, grads)`` for ``model`` and ``loss_fn``, cached while the model lives."""
+@dataclass(frozen=True, eq=False)
+class Traced:
+    """The traced functions a step runs: ``(loss, grads, grad norms)``, and the loss alone."""
+
+    gradients: Any
+    loss: Any
+
+
+def _traced(model: Any, loss_fn: Any) -> Traced:
+    """Traced for ``model`` and ``loss_fn`` and the current trainable set, cached while the model lives."""
     per_model = _TRACED.setdefault(model, {})
     key = (id(loss_fn), tuple(id(v) for v in model.trainable_weights))
     if key not in per_model:
@@ -104,14 +112,19 @@ def _gradient_fn(model: Any, loss_fn: Any) -> Any:
         @tf.function(reduce_retracing=True)
         def gradients(x, y):
             with tf.GradientTape() as tape:
-                pred = model(x, training=True)
-                value = tf.reduce_mean(loss_fn(y, pred))
+                value = tf.reduce_mean(loss_fn(y, model(x, training=True)))
                 if model.losses:
                     value += tf.add_n(model.losses)
-            return value, tape.gradient(value, variables)
+            grads = tape.gradient(value, variables)
+            norms = [tf.norm(tf.cast(g, tf.float32)) for g in grads if g is not None]
+            return value, grads, tf.stack(norms) if norms else tf.zeros([0])
+
+        @tf.function(reduce_retracing=True)
+        def loss(x, y):
+            return tf.reduce_mean(loss_fn(y, model(x, training=True)))
 
         per_model.clear()
-        per_model[key] = gradients
+        per_model[key] = Traced(gradients, loss)
     return per_model[key]
 
 
@@ -134,7 +147,7 @@ def _batches(x: Any, y: Any, batch_size: Optional[int]) -> list:
     return [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, n, batch_size)]
 
 
-def _check(grads: list, refs: list, allow_nonfinite: bool) -> list:
+def _check(grads: list, norms: Any, refs: list, allow_nonfinite: bool) -> list:
     """Refuse missing or non-finite gradients; returns the gradient norms."""
     missing = [r.path for r, g in zip(refs, grads) if g is None]
     if missing:
@@ -142,7 +155,7 @@ def _check(grads: list, refs: list, allow_nonfinite: bool) -> list:
             f"--step: no gradient for {', '.join(missing)}: not on the path from the inputs to the loss "
             "(unused in call(), or used through a non-differentiable op). Freeze them, or check the model."
         )
-    norms = [float(tf.norm(tf.cast(g, tf.float32))) for g in grads]
+    norms = [float(n) for n in norms.numpy()]
     bad = [r.path for r, n in zip(refs, norms) if not math.isfinite(n)]
     if bad and not allow_nonfinite:
         raise WeightMagicError(f"--step: NaN/Inf in the gradient of {', '.join(bad)}; nothing applied (--allow-nonfinite to apply).")
@@ -159,10 +172,10 @@ def _reason(exc: Exception) -> str:
     return text if text.split(":", 1)[0].endswith(("Error", "Exception")) else f"{type(exc).__name__}: {text}"
 
 
-def _gradients_on(gradients: Any, x: Any, y: Any, label: str) -> tuple:
-    """``(loss, grads)`` on one batch; a model or loss that cannot take it is a user error."""
+def _on_batch(traced_fn: Any, x: Any, y: Any, label: str) -> Any:
+    """``traced_fn(x, y)`` on one batch; a model or loss that cannot take it is a user error."""
     try:
-        return gradients(x, y)
+        return traced_fn(x, y)
     except (ValueError, TypeError, tf.errors.InvalidArgumentError) as exc:
         raise WeightMagicError(
             f"--step: {label} or the loss cannot take this batch (x {np.shape(x)}, y {np.shape(y)}): "
@@ -187,6 +200,16 @@ def _state_refs(model: Any, target: Target) -> list:
     known = {id(r.variable) for r in target.variables}
     extra = [v for v in getattr(model, "variables", []) if id(v) not in known]
     return [VarRef(path=f"state/{i}/{v.path}", variable=v, trainable=False) for i, v in enumerate(extra)]
+
+
+def _loss_after(traced: Traced, batch: tuple, forward_state: list) -> float:
+    """The training-mode loss on the first batch after the step, as the step's own loss was
+    measured; the state that forward pass updates (BatchNorm statistics, seeds) is put back."""
+    kept = [(ref, ref.read()) for ref in forward_state]
+    value = float(traced.loss(*batch))
+    for ref, array in kept:
+        ref.assign(array)
+    return value
 
 
 def _model_of(target: Target) -> Any:
@@ -218,26 +241,28 @@ def step(
     by_id = {id(r.variable): r for r in resolved.variables}
     trainable_refs = [by_id[id(v)] for v in trainable]
     batches = _batches(x, y, batch_size)
-    gradients = _gradient_fn(model, loss_fn)
+    traced = _traced(model, loss_fn)
     if owned and opt.built:
         _check_optimizer_knows(opt, opt_name, trainable)
     if owned and not opt.built:
         opt.build(trainable)
     optimizer_refs = [VarRef(path=f"optimizer/{v.path}", variable=v, trainable=False) for v in opt.variables] if owned else []
     state: dict = {}
+    seeds = _state_refs(model, resolved)
+    forward_state = [r for r in resolved.variables if id(r.variable) not in ids] + seeds
 
     def run() -> None:
         # Inside the edit: the training-mode forward pass updates BatchNorm statistics and
         # seed states, which the edit has captured, so a refused step or a dry run keeps them.
         bar = keras.utils.Progbar(steps, unit_name="step") if steps > 1 else None
         for i in range(steps):
-            loss_value, grads = _gradients_on(gradients, *batches[i % len(batches)], resolved.label)
-            state["grad_norms"] = _check(grads, trainable_refs, allow_nonfinite)
+            loss_value, grads, norms = _on_batch(traced.gradients, *batches[i % len(batches)], resolved.label)
+            state["grad_norms"] = _check(grads, norms, trainable_refs, allow_nonfinite)
             state.setdefault("loss_before", float(loss_value))
             opt.apply(grads, trainable)
             if bar is not None:
                 bar.update(i + 1, [("loss", float(loss_value))])
-        state["loss_after"] = float(tf.reduce_mean(loss_fn(batches[0][1], model(batches[0][0], training=False))))
+        state["loss_after"] = _loss_after(traced, batches[0], forward_state)
 
     def summary() -> StepSummary:
         no_grad = tuple((r.path, why) for r in resolved.variables if (why := _why_no_gradient(r, ids)))
@@ -248,7 +273,7 @@ def step(
 
     plan = Plan(
         label=f"{resolved.label} --step x{steps} ({opt_name})",
-        touched=list(resolved.variables) + _state_refs(model, resolved) + optimizer_refs,
+        touched=list(resolved.variables) + seeds + optimizer_refs,
         reported=trainable_refs, stats=False, on_apply=run, extra=summary, notes=notes,
     )
     return execute(plan, dry_run)
