@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-CHUNK = 1 << 16
+CHUNK = 1 << 18
+SMALL = 1 << 12
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,28 @@ def _histogram(chunks, lo: float, hi: float, bins: int, mean: float) -> tuple:
     return counts, edges, squares
 
 
+def _chunked(values: np.ndarray, work: np.dtype, bins: int) -> tuple:
+    """``(sum, min, max, zeros, squared deviations, counts, edges)`` in two cache-sized passes."""
+    total, lo, hi, zeros = 0.0, math.inf, -math.inf, 0
+    for chunk in _chunks(values, work):
+        total += float(chunk.sum())
+        lo = min(lo, float(chunk.min()))
+        hi = max(hi, float(chunk.max()))
+        zeros += int(np.count_nonzero(chunk == 0))
+    counts, edges, squares = _histogram(_chunks(values, work), lo, hi, bins, total / values.size)
+    return total, lo, hi, zeros, squares, counts, edges
+
+
+def _small(values: np.ndarray, bins: int) -> tuple:
+    """The same numbers for a small array (BatchNorm vectors, biases) in a dozen numpy calls."""
+    x = values.astype(np.float64)
+    total, lo, hi = float(x.sum()), float(x.min()), float(x.max())
+    dev = x - total / x.size
+    edges = _edges(lo, hi, bins)
+    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, bins - 1)
+    return total, lo, hi, int(np.count_nonzero(x == 0)), float(np.dot(dev, dev)), np.bincount(idx, minlength=bins), edges
+
+
 def summarize(array: np.ndarray, bins: int = 32) -> tuple:
     """``(Stats, Histogram)`` of ``array``: reads it twice in chunks, copies only if it has NaN/Inf."""
     flat = np.asarray(array).reshape(-1)
@@ -145,14 +168,9 @@ def summarize(array: np.ndarray, bins: int = 32) -> tuple:
         edges = np.linspace(0.0, 1.0, bins + 1)
         stats = Stats(flat.size, 0, nan, inf, 0.0, math.nan, math.nan, math.nan, math.nan, math.nan)
         return stats, Histogram(np.zeros(bins, dtype=np.int64), edges)
-    total, lo, hi, zeros = 0.0, math.inf, -math.inf, 0
-    for chunk in _chunks(values, work):
-        total += float(chunk.sum())
-        lo = min(lo, float(chunk.min()))
-        hi = max(hi, float(chunk.max()))
-        zeros += int(np.count_nonzero(chunk == 0))
+    parts = _small(values, bins) if n <= SMALL else _chunked(values, work, bins)
+    total, lo, hi, zeros, squares, counts, edges = parts
     mean = total / n
-    counts, edges, squares = _histogram(_chunks(values, work), lo, hi, bins, mean)
     stats = Stats(
         size=flat.size, finite=n, nan=nan, inf=inf, zero_fraction=zeros / flat.size,
         min=lo, max=hi, mean=mean, std=math.sqrt(squares / n), norm=math.sqrt(squares + n * mean * mean),

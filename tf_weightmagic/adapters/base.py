@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Optional
 
 import numpy as np
@@ -19,16 +20,16 @@ class VarRef:
     trainable: bool
     layer_path: Optional[str] = None
 
-    @property
+    @cached_property
     def shape(self) -> tuple:
         return tuple(int(d) for d in self.variable.shape)
 
-    @property
+    @cached_property
     def dtype(self) -> str:
         dtype = self.variable.dtype
         return getattr(dtype, "name", str(dtype))
 
-    @property
+    @cached_property
     def size(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64))
 

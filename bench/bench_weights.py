@@ -1,0 +1,63 @@
+"""``%weights`` on ResNet50 (weights=None) against the baselines, all in one process.
+
+    python bench/bench_weights.py
+
+Prints a markdown table of medians and their ratio to the floor (a numpy sum over every
+variable's array: each byte read once), then the peak extra memory of a full report.
+"""
+
+import tracemalloc
+
+from common import median_ms, table
+
+import keras  # noqa: E402
+import lovely_numpy  # noqa: E402
+import numpy as np  # noqa: E402
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+
+import tf_weightmagic  # noqa: E402
+
+
+def naive_stats(a: np.ndarray) -> tuple:
+    return a.min(), a.max(), a.mean(), a.std(), np.count_nonzero(a == 0), np.isnan(a).sum(), np.isinf(a).sum()
+
+
+def main() -> None:
+    model = keras.applications.ResNet50(weights=None)
+    variables = model.weights
+    arrays = [v.numpy() for v in variables]
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "tf_weightmagic")
+    shell.user_ns["model"] = model
+
+    floor = median_ms(lambda: [a.sum() for a in arrays])
+    cases = [
+        ("numpy sum over every variable (the floor)", floor),
+        ("every variable to numpy (`v.numpy()`)", median_ms(lambda: [v.numpy() for v in variables])),
+        ("naive numpy stats", median_ms(lambda: [naive_stats(a) for a in arrays])),
+        ("lovely-numpy summary of every variable", median_ms(lambda: [str(lovely_numpy.lo(a)) for a in arrays], repeats=3)),
+        ("`model.summary()`", median_ms(lambda: model.summary(print_fn=lambda *a, **k: None))),
+        ("`np.histogram(a, 64)` on every variable", median_ms(lambda: [np.histogram(a, 64) for a in arrays], repeats=3)),
+        ("**`report(model, stats=False)`**", median_ms(lambda: tf_weightmagic.report(model, stats=False))),
+        ("**`report(model)`: every statistic and histogram**", median_ms(lambda: tf_weightmagic.report(model))),
+        ("**`%weights model`** (IPython shell)", median_ms(lambda: shell.run_line_magic("weights", "model"))),
+    ]
+    rows = [(what, f"{ms:.0f} ms", f"{ms / floor:.1f}×") for what, ms in cases]
+    print(f"ResNet50(weights=None): {model.count_params():,} parameters, {len(variables)} variables\n")
+    print(table(rows, ["what", "median", "× floor"]))
+
+    tracemalloc.start()
+    tf_weightmagic.report(model)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    largest = max(a.nbytes for a in arrays)
+    full, summary = cases[7][1], cases[4][1]
+    print(f"\npeak extra memory of a full report: {peak / 2**20:.1f} MiB "
+          f"(largest single variable: {largest / 2**20:.1f} MiB)")
+    print(f"targets: full report ≤ 4× floor: {'met' if full <= 4 * floor else 'not met'} ({full / floor:.1f}×); "
+          f"faster than model.summary(): {'met' if full < summary else 'not met'} ({full / summary:.2f}×); "
+          f"peak extra ≤ largest variable: {'met' if peak <= largest else 'not met'}")
+
+
+if __name__ == "__main__":
+    main()
