@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
@@ -18,7 +19,7 @@ from .shapes import BuildShape, parse_build_shape
 from .snapshots import capture
 from .stats import summarize
 
-_WORKERS = 2
+_WORKERS = min(4, os.cpu_count() or 1)
 
 
 def label_of(obj: Any) -> str:
@@ -90,6 +91,28 @@ def _variable_info(ref: VarRef, bins: int, stats: bool, values: bool, compute_dt
     )
 
 
+def _in_parallel(fn: Any, refs: list) -> list:
+    """``[fn(r) for r in refs]`` on one thread per core, each given an equal share of the values.
+
+    numpy releases the GIL inside its loops, so reading variables overlaps across threads.
+    """
+    shares: list = [[] for _ in range(_WORKERS)]
+    load = [0] * _WORKERS
+    for i in sorted(range(len(refs)), key=lambda i: -refs[i].size):
+        lightest = load.index(min(load))
+        shares[lightest].append(i)
+        load[lightest] += refs[i].size
+    results: list = [None] * len(refs)
+
+    def run(share: list) -> None:
+        for i in share:
+            results[i] = fn(refs[i])
+
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        list(pool.map(run, shares))
+    return results
+
+
 def report_target(
     target: Target, *, filter: Optional[str] = None, trainable: bool = False, non_trainable: bool = False,
     values: bool = False, bins: int = 32, stats: bool = True, snapshot: Optional[str] = None,
@@ -104,10 +127,11 @@ def report_target(
     if snapshot:
         notes.append(SESSION.snapshots.put(snapshot, capture(target.variables)))
     dtypes = _compute_dtypes(target)
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        infos = list(pool.map(
-            lambda r: _variable_info(r, int(bins), stats, values, dtypes.get(r.layer_path), before), chosen
-        ))
+    infos = _in_parallel(
+        lambda r: _variable_info(r, int(bins), stats, values, dtypes.get(r.layer_path), before), chosen
+    ) if stats or values or before else [
+        _variable_info(r, int(bins), False, False, dtypes.get(r.layer_path), None) for r in chosen
+    ]
     unchanged: tuple = ()
     if before is not None:
         missing = [v.path for v in chosen if v.path not in before.values]

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.ops import gen_resource_variable_ops, resource_variable_ops
 
 
 def backing(variable: Any) -> Any:
@@ -15,8 +16,15 @@ def backing(variable: Any) -> Any:
 
 
 def local_value(variable: Any) -> Any:
-    """The tensor to read: for a mirrored variable, the local replica's value."""
-    return backing(variable).value()
+    """The tensor to read: for a mirrored variable, the local replica's value.
+
+    A plain resource variable is read with the bare read op: half the Python overhead of
+    ``value()``, which matters across the hundreds of variables of a model.
+    """
+    inner = backing(variable)
+    if type(inner) is resource_variable_ops.ResourceVariable:
+        return gen_resource_variable_ops.read_variable_op(inner.handle, inner.dtype)
+    return inner.value()
 
 
 def replica_values(variable: Any) -> list:

@@ -14,7 +14,9 @@ from ..errors import WeightMagicError
 NUMBER_LIMIT = 1e6
 
 # action → {field: kind}; kinds: "variable", "layer", "node" (either), "bool", "number",
-# "positive", "nonnegative", "steps", "name", "loss", "optimizer"
+# "positive", "nonnegative", "steps", "name" (a public name in the notebook namespace: looked up,
+# never evaluated), "loss" (such a name or a Keras loss name), "optimizer" (a Keras optimizer name,
+# "compiled", or a namespace name)
 ACTIONS: dict = {
     "refresh": {},
     "undo": {},
@@ -60,12 +62,17 @@ def _check(kind: str, value: Any, field: str, context: dict) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_STEPS:
             raise WeightMagicError(f"{field}: expected a whole number of steps from 1 to {MAX_STEPS}.")
         return value
-    if kind in ("name", "loss"):
-        if not isinstance(value, str) or not value.isidentifier():
-            raise WeightMagicError(f"{field}: expected a name from the notebook, got {value!r}.")
+    if kind == "name":
+        if not isinstance(value, str) or not value.isidentifier() or value not in context["names"]:
+            raise WeightMagicError(f"{field}: expected the name of an array in the notebook, got {value!r}; "
+                                   "define it, then refresh the widget.")
+        return value
+    if kind == "loss":
+        if not isinstance(value, str) or not value.isidentifier() or value.startswith("_"):
+            raise WeightMagicError(f"{field}: expected a Keras loss name or a loss in the notebook, got {value!r}.")
         return value
     if kind == "optimizer":
-        if value not in OPTIMIZERS and not (isinstance(value, str) and value in context["names"]):
+        if not isinstance(value, str) or (value not in OPTIMIZERS and value not in context["names"]):
             raise WeightMagicError(f"{field}: expected one of {', '.join(OPTIMIZERS)} or an optimizer's name.")
         return value
     raise AssertionError(kind)
@@ -74,7 +81,8 @@ def _check(kind: str, value: Any, field: str, context: dict) -> Any:
 def validate(message: Any, context: dict) -> dict:
     """A clean ``{"action", "id", ...fields}`` or a ``WeightMagicError`` saying what was wrong.
 
-    ``context`` holds the sets ``variables``, ``layers`` (paths) and ``names`` (namespace).
+    ``context`` holds the sets ``variables``, ``layers`` (paths) and ``names`` (public namespace names).
+    ``id``, when given, must be an integer; it comes back in the status so the browser can match it.
     """
     if not isinstance(message, dict):
         raise WeightMagicError("message: expected an object.")
@@ -85,7 +93,10 @@ def validate(message: Any, context: dict) -> dict:
     extra = set(message) - set(schema) - {"action", "id"}
     if extra:
         raise WeightMagicError(f"{action}: unexpected field(s) {', '.join(sorted(map(str, extra)))}.")
-    clean = {"action": action, "id": message.get("id") if isinstance(message.get("id"), int) else None}
+    request_id = message.get("id")
+    if request_id is not None and (isinstance(request_id, bool) or not isinstance(request_id, int)):
+        raise WeightMagicError(f"{action}: id must be an integer, got {request_id!r}.")
+    clean = {"action": action, "id": request_id}
     for field, kind in schema.items():
         if field not in message:
             raise WeightMagicError(f"{action}: missing field {field!r}.")
