@@ -17,6 +17,8 @@ from .adapters import keras3
 from .changes import Change, compare
 from .errors import WeightMagicError
 from .journal import Entry
+from .records import Rendered
+from .render import html, text
 from .session import SESSION
 from .snapshots import capture, restore
 from .stats import Stats, summarize
@@ -73,9 +75,12 @@ def variable_change(path: str, old, new, stats: bool = True) -> VariableChange:
     return VariableChange(path, before, after, compare(old, new))
 
 
-@dataclass(frozen=True, eq=False)
-class EditResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class EditResult(Rendered):
     """What an edit changed (or, for a dry run, would change)."""
+
+    _text = staticmethod(text.render_edit)
+    _html = staticmethod(html.render_edit)
 
     label: str
     dry_run: bool
@@ -93,20 +98,6 @@ class EditResult:
             "extra": self.extra.to_dict() if self.extra is not None else None,
         }
 
-    def __str__(self) -> str:
-        from .render.text import render_edit
-
-        return render_edit(self)
-
-    __repr__ = __str__
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(str(self))
-
-    def _repr_html_(self) -> str:
-        from .render.html import render_edit
-
-        return render_edit(self)
 
 
 def require_built(target: Target, action: str) -> None:

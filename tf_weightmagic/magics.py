@@ -10,10 +10,12 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand, output_can_be_silenced
 from IPython.core.magic_arguments import argument, magic_arguments
 
+from .errors import WeightMagicError
 from .inspection import namespace_report, report
 from .setting import set_weights
-from .errors import WeightMagicError
+from .step import step
 from .syntax import parse_assignments, parse_line, unquote
+from .widget import inspect
 
 
 def evaluate(shell: Any, expr: str, what: str = "target") -> Any:
@@ -30,11 +32,12 @@ def evaluate(shell: Any, expr: str, what: str = "target") -> Any:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Show our errors the way IPython shows a ``UsageError``: one line, no traceback."""
+    """Show our errors the way IPython shows a ``UsageError``: one line (a multi-line message
+    from user code is joined), no traceback."""
     try:
         yield
     except WeightMagicError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(" ".join(part.strip() for part in str(exc).splitlines() if part.strip())) from None
 
 
 def silenced(line: str) -> str:
@@ -64,18 +67,6 @@ def evaluate_lhs(shell: Any, expr: str) -> Any:
             from .edit import require_built
 
             require_built(as_target(owner, owner_expr), f"set {expr!r} on")
-        raise
-
-
-@contextmanager
-def one_line_errors() -> Iterator[None]:
-    """A multi-line message (an exception raised by user code) is joined into one line."""
-    try:
-        yield
-    except WeightMagicError as exc:
-        lines = [part.strip() for part in str(exc).splitlines() if part.strip()]
-        if len(lines) > 1:
-            raise WeightMagicError(" ".join(lines)) from None
         raise
 
 
@@ -123,11 +114,8 @@ class WeightMagics(Magics):
         expr = " ".join(words)
         obj = evaluate(self.shell, expr)
         if options.pop("widget"):
-            from .widget import inspect
-
             return inspect(obj, label=expr, build=options["build"])
         return report(obj, label=expr, **options)
-
 
     @output_can_be_silenced
     @no_var_expand
@@ -161,7 +149,7 @@ class WeightMagics(Magics):
 
         Every change is all or nothing, prints what changed, and is journaled for --undo.
         """
-        with user_errors(), one_line_errors():
+        with user_errors():
             return self._setweights(silenced(line))
 
     def _setweights(self, line: str) -> Any:
@@ -189,8 +177,6 @@ class WeightMagics(Magics):
         return set_weights(target, label=prefix, **options)
 
     def _step(self, target: Any, expr: Any, options: dict) -> Any:
-        from .step import step
-
         if target is None:
             raise WeightMagicError("--step needs a model or layer: %setweights model --step --x X --y Y --loss mse")
         for name in ("x", "y"):

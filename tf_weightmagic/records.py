@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from .changes import Change
+from .render import html, text
 from .stats import Histogram, Stats
+
+
+class Rendered:
+    """One object, two views (after rich's renderables): the terminal text is ``str()``,
+    ``repr()`` and IPython's pretty print; the notebook gets HTML. Subclasses name the two
+    renderers, which are pure functions of the object."""
+
+    _text: Any = None
+    _html: Any = None
+
+    def __str__(self) -> str:
+        return type(self)._text(self)
+
+    __repr__ = __str__
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        return type(self)._html(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,9 +104,12 @@ class LayerInfo:
         }
 
 
-@dataclass(frozen=True, eq=False)
-class WeightReport:
+@dataclass(frozen=True, eq=False, repr=False)
+class WeightReport(Rendered):
     """Everything ``%weights TARGET`` shows. ``str()`` is the terminal table, HTML the notebook view."""
+
+    _text = staticmethod(text.render_report)
+    _html = staticmethod(html.render_report)
 
     target: str
     cls: str
@@ -128,20 +152,6 @@ class WeightReport:
             "variables": [v.to_dict() for v in self.variables],
         }
 
-    def __str__(self) -> str:
-        from .render.text import render_report
-
-        return render_report(self)
-
-    __repr__ = __str__
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(str(self))
-
-    def _repr_html_(self) -> str:
-        from .render.html import render_report
-
-        return render_report(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,29 +169,18 @@ class NamespaceRow:
         return dict(self.__dict__)
 
 
-@dataclass(frozen=True, eq=False)
-class NamespaceReport:
+@dataclass(frozen=True, eq=False, repr=False)
+class NamespaceReport(Rendered):
     """``%weights`` with no argument: like ``%whos``, for Keras objects."""
+
+    _text = staticmethod(text.render_namespace)
+    _html = staticmethod(html.render_namespace)
 
     rows: tuple
 
     def to_dict(self) -> dict:
         return {"rows": [r.to_dict() for r in self.rows]}
 
-    def __str__(self) -> str:
-        from .render.text import render_namespace
-
-        return render_namespace(self)
-
-    __repr__ = __str__
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(str(self))
-
-    def _repr_html_(self) -> str:
-        from .render.html import render_namespace
-
-        return render_namespace(self)
 
 
 class Message(str):
