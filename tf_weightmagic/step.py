@@ -128,14 +128,18 @@ def _traced(model: Any, loss_fn: Any) -> Traced:
     return per_model[key]
 
 
-def _why_no_gradient(ref: VarRef, trainable_ids: set) -> Optional[str]:
-    if id(ref.variable) not in trainable_ids:
-        if np.dtype(ref.read().dtype).kind in "iub":
-            return "integer dtype"
-        if not getattr(ref.variable, "trainable", False):
-            return "non-trainable: frozen, or state the forward pass updates (BatchNorm statistics)"
-        return "frozen: a layer above it is not trainable"
-    return None
+def _why_no_gradient(ref: VarRef, trainable_ids: set, owners: dict) -> Optional[str]:
+    """Why a variable of the target is not updated by the step, in the user's words."""
+    if id(ref.variable) in trainable_ids:
+        return None
+    if np.dtype(ref.read().dtype).kind in "iub":
+        return "integer dtype"
+    owner = owners.get(ref.layer_path)
+    if owner is not None and not owner.trainable:
+        return f"frozen: layer {owner.name} is not trainable"
+    if not getattr(ref.variable, "trainable", False):
+        return "non-trainable state, updated by the forward pass or by hand (e.g. BatchNorm statistics)"
+    return "frozen: a layer above it is not trainable"
 
 
 def _batches(x: Any, y: Any, batch_size: Optional[int]) -> list:
@@ -265,7 +269,8 @@ def step(
         state["loss_after"] = _loss_after(traced, batches[0], forward_state)
 
     def summary() -> StepSummary:
-        no_grad = tuple((r.path, why) for r in resolved.variables if (why := _why_no_gradient(r, ids)))
+        owners = {n.path: n.layer for n in resolved.layers}
+        no_grad = tuple((r.path, why) for r in resolved.variables if (why := _why_no_gradient(r, ids, owners)))
         return StepSummary(
             steps=steps, optimizer=opt_name, loss_before=state["loss_before"], loss_after=state["loss_after"],
             gradient_norms=tuple(zip([r.path for r in trainable_refs], state["grad_norms"])), no_gradient=no_grad,
