@@ -4,18 +4,14 @@
 magics do is also here as plain functions.
 """
 
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from .errors import WeightMagicError  # noqa: E402
-from .inspection import report  # noqa: E402
-from .records import LayerInfo, NamespaceReport, VariableInfo, WeightReport  # noqa: E402
-from .session import SESSION  # noqa: E402
-from .setting import history, set_weights, undo  # noqa: E402
-from .step import step  # noqa: E402
-from .widget import Inspector, WeightWatch, inspect  # noqa: E402
-from .stats import Histogram, Stats  # noqa: E402
+from .errors import WeightMagicError
+from .inspection import report
+from .records import LayerInfo, NamespaceReport, VariableInfo, WeightReport
+from .session import SESSION
+from .setting import history, set_weights, undo
+from .step import step
+from .widget import Inspector, WeightWatch, inspect
+from .stats import Histogram, Stats
 
 __all__ = [
     "Histogram", "Inspector", "LayerInfo", "NamespaceReport", "SESSION", "Stats", "VariableInfo", "WeightMagicError",
