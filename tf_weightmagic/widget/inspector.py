@@ -8,6 +8,7 @@ widget state, a stale view) are ignored: only explicit requests act.
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections import deque
 from pathlib import Path
@@ -33,26 +34,25 @@ LOG = logging.getLogger(__name__)
 def heatmap(array: np.ndarray, side: int = HEATMAP_SIDE) -> dict:
     """A ≤ side×side view of a kernel seen as (fan-in, fan-out): block means, signed, scaled to -127..127.
 
-    One pass of block sums (``np.add.reduceat``), no float64 copy of the whole kernel; blocks
-    holding NaN/Inf are reported as ``null`` so they can be drawn apart.
+    One pass of block sums (``np.add.reduceat``), no float64 copy of the whole kernel. The cells
+    travel as base64 of int8 (row-major, -128 for a block holding NaN/Inf): ≤ 1.4 KB for 32×32.
     """
     a = np.asarray(array)
     a = a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a.reshape(1, -1)
     rows, cols = a.shape
     r_starts = np.array([s[0] for s in np.array_split(np.arange(rows), min(rows, side))])
     c_starts = np.array([s[0] for s in np.array_split(np.arange(cols), min(cols, side))])
-    sums = np.add.reduceat(np.add.reduceat(a, r_starts, axis=0, dtype=np.float64), c_starts, axis=1)
-    r_sizes = np.diff(np.append(r_starts, rows))
-    c_sizes = np.diff(np.append(c_starts, cols))
-    means = sums / np.outer(r_sizes, c_sizes)
+    with np.errstate(invalid="ignore", over="ignore"):
+        sums = np.add.reduceat(np.add.reduceat(a, r_starts, axis=0, dtype=np.float64), c_starts, axis=1)
+        means = sums / np.outer(np.diff(np.append(r_starts, rows)), np.diff(np.append(c_starts, cols)))
     finite = np.isfinite(means)
     lo = float(means[finite].min()) if finite.any() else 0.0
     hi = float(means[finite].max()) if finite.any() else 0.0
     scale = max(abs(lo), abs(hi)) or 1.0
-    cells = np.where(finite, np.round(np.where(finite, means, 0.0) / scale * 127), 0).astype(int)
-    values = [int(v) if ok else None for v, ok in zip(cells.ravel().tolist(), finite.ravel().tolist())]
-    return {"rows": int(len(r_starts)), "cols": int(len(c_starts)), "values": values,
-            "min": lo, "max": hi, "scale": scale, "block": [int(r_sizes.max()), int(c_sizes.max())]}
+    cells = np.where(finite, np.round(np.where(finite, means, 0.0) / scale * 127), -128).astype(np.int8)
+    return {"rows": int(len(r_starts)), "cols": int(len(c_starts)), "cells": base64.b64encode(cells.tobytes()).decode(),
+            "min": lo, "max": hi, "scale": scale,
+            "block": [int(-(-rows // len(r_starts))), int(-(-cols // len(c_starts)))]}
 
 
 def _short(x: float) -> float:
@@ -126,7 +126,7 @@ class Inspector(anywidget.AnyWidget):
         self._target, _ = resolve(self._obj, self._label)
         self._report = report_target(self._target, bins=self._bins)
         # The first state goes out with the comm's open message, not as a second update.
-        super().__init__(report=self._report.to_dict(), names=namespace_names(self._namespace))
+        super().__init__(report=self._report.to_dict(), names=self._names())
         self.on_msg(self._on_message)
         SESSION.views.add(self)
 
@@ -151,7 +151,7 @@ class Inspector(anywidget.AnyWidget):
             selected = self.detail.get("path")
             if selected is not None:
                 self.detail = self._detail(selected) if selected in paths else {}
-            self.names = namespace_names(self._namespace)
+            self.names = self._names()
 
     def variables_changed(self, ids: set) -> None:
         """An edit from anywhere (magic, API, another widget) touched these variables.
@@ -176,6 +176,13 @@ class Inspector(anywidget.AnyWidget):
         """State coming from the browser is ignored: only explicit, validated requests act."""
         if sync_data:
             LOG.debug("ignored state from the browser: %s", sorted(sync_data))
+
+    def _names(self) -> dict:
+        """What the step panel offers: namespace names, and whether the target is compiled."""
+        names = namespace_names(self._namespace)
+        names["compiled_loss"] = getattr(self._obj, "loss", None) is not None
+        names["compiled_optimizer"] = getattr(self._obj, "optimizer", None) is not None
+        return names
 
     # ----- browser → kernel -------------------------------------------------------------
 
@@ -242,7 +249,7 @@ class Inspector(anywidget.AnyWidget):
             loss, optimizer = request["loss"], request["optimizer"]
             return api.step(
                 self._obj, x=self._lookup(request["x"]), y=self._lookup(request["y"]),
-                loss=self._namespace[loss] if loss in self._namespace else loss,
+                loss=self._namespace[loss] if loss in self._namespace else None if loss == "compiled" else loss,
                 optimizer=self._namespace[optimizer] if optimizer in self._namespace else optimizer,
                 lr=request["lr"], steps=request["steps"], label=self._label,
             )
