@@ -190,7 +190,8 @@ function render({ model, el }) {
     const columns = history[v.path];
     return h("tr", { class: `tfwm-var${v.flags.length ? " tfwm-flagged" : ""}${selected ? " tfwm-selected" : ""}`, "data-testid": "variable-row", "data-path": v.path,
                      title: `${v.path}: click for details and actions`, onclick: () => select(v.path) },
-      h("td", { style: `padding-left:${depth * 14 + 20}px` }, full ? v.path : v.path.split("/").pop()),
+      h("td", { style: `padding-left:${depth * 14 + 20}px` }, full ? v.path : v.path.split("/").pop(),
+        v.flags.map((f) => badge(FLAGS[f] || f, "bad", "flag"))),
       h("td", {}, shape(v.shape)),
       h("td", { class: "tfwm-dim" }, v.dtype + (v.compute_dtype ? ` → ${v.compute_dtype}` : "")),
       h("td", {}, v.trainable ? badge("trainable", "ok", "badge-var-trainable") : badge("frozen", "off", "badge-var-trainable")),
@@ -199,7 +200,6 @@ function render({ model, el }) {
       h("td", { class: "n" }, st ? num(st.min) : ""), h("td", { class: "n" }, st ? num(st.max) : ""),
       h("td", {}, v.histogram ? histogram(v.histogram, 100, 20, "histogram") : ""),
       state.hasHistory ? h("td", {}, columns && columns.length > 1 ? strip(columns, 4, 20, "history-strip") : "") : null,
-      h("td", {}, v.flags.map((f) => badge(FLAGS[f] || f, "bad", "flag"))),
     );
   }
 
@@ -221,7 +221,7 @@ function render({ model, el }) {
       h("td", {}, h("label", { class: "tfwm-toggle", onclick: (e) => e.stopPropagation() }, toggle,
         layer.trainable ? badge("trainable", "ok", "badge-trainable") : badge("frozen", "off", "badge-trainable"))),
       h("td", { class: "n", colspan: 5 }, `${int(layer.trainable_params)} trainable · ${int(layer.non_trainable_params)} non-trainable`),
-      h("td", { colspan: state.hasHistory ? 3 : 2 },
+      h("td", { colspan: state.hasHistory ? 2 : 1 },
         params ? h("button", { class: "tfwm-small", "data-testid": "layer-reinit", "data-path": layer.path, title: `re-initialize ${layer.path} with its own initializers (%setweights ${layer.name} --init)`,
                                onclick: (e) => { e.stopPropagation(); send({ action: "reinit", path: layer.path }); } }, "re-init") : ""),
     );
@@ -255,7 +255,7 @@ function render({ model, el }) {
     const q = state.query.toLowerCase();
     const rows = q ? report.variables.filter((v) => v.path.toLowerCase().includes(q)).map((v) => () => variableRow(v, 0, history, true))
                    : treeRows(report, history);
-    const heads = ["layer / variable", "shape", "dtype", "trainable", "size", "mean", "std", "min", "max", "histogram", state.hasHistory ? "over time" : null, ""];
+    const heads = ["layer / variable", "shape", "dtype", "trainable", "size", "mean", "std", "min", "max", "histogram", state.hasHistory ? "over time" : null];
     const table = h("table", { class: "tfwm-table" }, h("thead", {}, h("tr", {}, heads.filter((t) => t !== null).map((t) => h("th", {}, t)))),
       h("tbody", {}, rows.slice(0, state.shown).map((make) => make())));
     const scroll = tree.scrollTop;
