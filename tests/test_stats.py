@@ -133,6 +133,24 @@ def test_arrays_larger_than_a_chunk_match_numpy():
     assert_stats_match_numpy(b, 32)
 
 
+@pytest.mark.parametrize("bins", [7, 32, 300, 1000])
+def test_many_blocks_values_on_edges_and_many_bins_are_exactly_numpys(bins):
+    # Whole numbers on whole-number edges put many values exactly on an edge, across many of
+    # the kernel's blocks; more than 256 bins takes its wide-index path.
+    rng = np.random.default_rng(bins)
+    on_edges = rng.integers(0, bins + 1, size=3 * 4096 + 5).astype(np.float32)
+    assert_histogram_is_numpys(on_edges, bins)
+    assert_stats_match_numpy(on_edges, bins)
+    spread = rng.standard_normal(5 * 4096 + 3).astype(np.float32) * 1e3
+    assert_histogram_is_numpys(spread, bins)
+    assert_stats_match_numpy(spread, bins)
+
+
+def test_float32_range_past_float32_max_is_binned_exactly():
+    a = np.array([-3e38, 3e38, 0.0, 1e38, -1e38] * 1000, np.float32)
+    assert_histogram_is_numpys(a, 32)
+
+
 def test_all_nan_all_zero_and_inf_are_flagged():
     stats, hist = summarize(np.full((2, 3), np.nan, np.float32), 8)
     assert stats.flags == ["all_nan"] and stats.finite == 0 and hist.counts.sum() == 0

@@ -20,6 +20,7 @@ from .snapshots import capture
 from .stats import summarize
 
 _WORKERS = min(4, os.cpu_count() or 1)
+PARALLEL_SIZE = 1 << 16
 
 
 def label_of(obj: Any) -> str:
@@ -69,11 +70,12 @@ def _compute_dtypes(target: Target) -> dict:
     return {n.path: n.compute_dtype for n in target.layers if n.compute_dtype and n.compute_dtype != n.variable_dtype}
 
 
-def _variable_info(ref: VarRef, bins: int, stats: bool, values: bool, compute_dtype: Optional[str], before) -> VariableInfo:
+def _variable_info(ref: VarRef, array: Optional[np.ndarray], bins: int, stats: bool, values: bool,
+                   compute_dtype: Optional[str], before) -> VariableInfo:
+    """The record of one variable; ``array`` is its values, read already (``None`` for structure only)."""
     summary = histogram = text = change = None
     replicas, agree = 0, None
-    if stats or values or before is not None:
-        array = ref.read()
+    if array is not None:
         if stats:
             summary, histogram = summarize(array, bins)
             copies = ref.replicas()
@@ -92,24 +94,30 @@ def _variable_info(ref: VarRef, bins: int, stats: bool, values: bool, compute_dt
 
 
 def _in_parallel(fn: Any, refs: list) -> list:
-    """``[fn(r) for r in refs]`` on one thread per core, each given an equal share of the values.
+    """``[fn(r) for r in refs]``: large variables on one thread per core, each thread given an equal
+    share of their values, while this thread does the small ones.
 
-    numpy releases the GIL inside its loops, so reading variables overlaps across threads.
+    numpy and the stats kernel release the GIL, so large variables overlap across threads; small
+    ones are mostly Python, which threads would only make wait for the GIL.
     """
+    results: list = [None] * len(refs)
+    large = sorted((i for i, r in enumerate(refs) if r.size >= PARALLEL_SIZE), key=lambda i: -refs[i].size)
     shares: list = [[] for _ in range(_WORKERS)]
     load = [0] * _WORKERS
-    for i in sorted(range(len(refs)), key=lambda i: -refs[i].size):
+    for i in large:
         lightest = load.index(min(load))
         shares[lightest].append(i)
         load[lightest] += refs[i].size
-    results: list = [None] * len(refs)
 
     def run(share: list) -> None:
         for i in share:
             results[i] = fn(refs[i])
 
     with ThreadPoolExecutor(_WORKERS) as pool:
-        list(pool.map(run, shares))
+        running = [pool.submit(run, share) for share in shares if share]
+        run([i for i, r in enumerate(refs) if r.size < PARALLEL_SIZE])
+        for job in running:
+            job.result()
     return results
 
 
@@ -127,11 +135,13 @@ def report_target(
     if snapshot:
         notes.append(SESSION.snapshots.put(snapshot, capture(target.variables)))
     dtypes = _compute_dtypes(target)
-    infos = _in_parallel(
-        lambda r: _variable_info(r, int(bins), stats, values, dtypes.get(r.layer_path), before), chosen
-    ) if stats or values or before else [
-        _variable_info(r, int(bins), False, False, dtypes.get(r.layer_path), None) for r in chosen
-    ]
+    if stats or values or before:
+        # Read on this thread, all first: TensorFlow's read ops are Python-heavy, the arrays zero-copy.
+        arrays = {id(r): r.read() for r in chosen}
+        infos = _in_parallel(lambda r: _variable_info(
+            r, arrays[id(r)], int(bins), stats, values, dtypes.get(r.layer_path), before), chosen)
+    else:
+        infos = [_variable_info(r, None, int(bins), False, False, dtypes.get(r.layer_path), None) for r in chosen]
     unchanged: tuple = ()
     if before is not None:
         missing = [v.path for v in chosen if v.path not in before.values]

@@ -1,4 +1,4 @@
-"""Statistics and a histogram of one array in two cache-sized passes, never a full copy.
+"""Statistics and a histogram of one array: numpy's min/max, then one compiled pass, never a full copy.
 
 The histogram is exactly ``np.histogram(finite_values.astype(float64), bins)``: the same
 float64 edges and the same counts, values on an edge included. (In float32, numpy's own
@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 CHUNK = 1 << 16
-SMALL = 1 << 12
 
 
 @dataclass(frozen=True)
@@ -59,26 +58,14 @@ class Histogram:
 
 
 def _work_dtype(dtype: np.dtype) -> np.dtype:
-    if dtype.kind == "f" and dtype.itemsize <= 4:
+    """float32 for float32 and narrower floats (float16, bfloat16), float64 for the rest."""
+    if dtype.itemsize <= 4 and (dtype.kind == "f" or dtype.name == "bfloat16"):
         return np.dtype(np.float32)
     return np.dtype(np.float64)
 
 
-def _chunks(flat: np.ndarray, work: np.dtype):
-    for start in range(0, flat.size, CHUNK):
-        yield flat[start:start + CHUNK].astype(work, copy=False)
-
-
-def _finite_part(flat: np.ndarray, work: np.dtype) -> tuple:
-    """``(finite values, nan count, inf count)``; the common all-finite case costs one sum."""
-    if flat.dtype.kind != "f":
-        return flat, 0, 0
-    with np.errstate(invalid="ignore", over="ignore"):
-        if math.isfinite(float(flat.sum(dtype=work))):
-            return flat, 0, 0
-    nan = int(np.count_nonzero(np.isnan(flat)))
-    inf = int(np.count_nonzero(np.isinf(flat)))
-    return flat[np.isfinite(flat)], nan, inf
+def _range(flat: np.ndarray) -> tuple:
+    return float(flat.min()), float(flat.max())
 
 
 def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
@@ -87,6 +74,8 @@ def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
     edges = np.linspace(lo, hi, bins + 1)
+    if hi - lo > 4 * bins * math.ulp(max(abs(lo), abs(hi))):
+        return edges  # bins wider than a few ulps: they increase, no need to look
     while not np.all(np.diff(edges) > 0):
         pad = bins * max(hi - lo, float(np.spacing(max(abs(lo), abs(hi)))))
         lo, hi = lo - pad, hi + pad
@@ -94,81 +83,75 @@ def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
     return edges
 
 
-def _bin_indices(chunk: np.ndarray, edges: np.ndarray, norm: float) -> np.ndarray:
-    """numpy's rule: ``edges[i] <= x < edges[i+1]``, the last bin closed.
+def _chunks(flat: np.ndarray, work: np.dtype):
+    """The array itself when the kernel takes its dtype, else converted one chunk at a time."""
+    if flat.dtype == work:
+        yield flat
+        return
+    for start in range(0, flat.size, CHUNK):
+        yield flat[start:start + CHUNK].astype(work)
 
-    A guess from ``(x - lo) * norm`` in the chunk's own precision is off by at most a few
-    rounding errors (under ``bins * 1e-6`` bins), so it is right except next to an edge; only
-    those few values are re-binned by searching the float64 edges. That also puts the
-    maximum, whose guess is ``bins``, into the last bin. Where ``norm`` overflows (a
-    subnormal range) every value is searched.
+
+def _one_pass(values: np.ndarray, lo: float, hi: float, bins: int) -> tuple:
+    """``(sum, Σ(x - mean)², zeros, counts, edges)`` of finite ``values`` in one compiled pass.
+
+    Squares are taken about the range's midpoint and moved to the mean afterwards, so the
+    mean need not be known first; the midpoint keeps the cancellation small.
     """
-    bins = edges.size - 1
-    with np.errstate(over="ignore"):
-        if not math.isfinite(chunk.dtype.type(norm)):
-            return np.clip(np.searchsorted(edges, chunk.astype(np.float64), side="right") - 1, 0, bins - 1)
-    position = (chunk - chunk.dtype.type(edges[0])) * chunk.dtype.type(norm)
-    whole = np.floor(position)
-    idx = whole.astype(np.int32)
-    position -= whole
-    tolerance = bins * 1e-6
-    near = np.flatnonzero((position < tolerance) | (position > 1 - tolerance))
-    if near.size:
-        exact = np.searchsorted(edges, chunk[near].astype(np.float64), side="right") - 1
-        idx[near] = np.clip(exact, 0, bins - 1)
-    return idx
-
-
-def _histogram(chunks, lo: float, hi: float, bins: int, mean: float) -> tuple:
-    """np.histogram's uniform bins in float64, fused with the squared deviations for std."""
     edges = _edges(lo, hi, bins)
-    with np.errstate(over="ignore"):
-        norm = float(bins / (edges[-1] - edges[0]))
     counts = np.zeros(bins, dtype=np.int64)
-    squares = 0.0
-    for chunk in chunks:
-        dev = chunk - chunk.dtype.type(mean)
-        squares += float(np.dot(dev, dev))
-        counts += np.bincount(_bin_indices(chunk, edges, norm), minlength=bins)
-    return counts, edges, squares
+    n = values.size
+    if lo == hi:
+        counts[min(max(int(np.searchsorted(edges, lo, side="right")) - 1, 0), bins - 1)] = n
+        return lo * n, 0.0, n if lo == 0 else 0, counts, edges
+    from .kernels import BLOCK, accumulate
 
-
-def _chunked(values: np.ndarray, work: np.dtype, bins: int) -> tuple:
-    """``(sum, min, max, zeros, squared deviations, counts, edges)`` in two cache-sized passes."""
-    total, lo, hi, zeros = 0.0, math.inf, -math.inf, 0
+    work = _work_dtype(values.dtype)
+    scalar = work.type
+    first, last = float(edges[0]), float(edges[-1])
+    norm = bins / (last - first)
+    # The guess runs in the work dtype: where it could overflow there, or its origin is not exact
+    # there, every value is searched instead.
+    largest = float(np.finfo(work).max)
+    search_all = not (abs(first) <= largest and abs(last) <= largest and last - first <= largest / 2
+                      and norm <= largest and float(scalar(first)) == first)
+    lo_w, norm_w = (scalar(0), scalar(0)) if search_all else (scalar(first), scalar(norm))
+    tol = scalar(bins * 1e-6)
+    shift = lo / 2 + hi / 2
+    total = squares = 0.0
+    zeros = 0
+    idx = np.empty(BLOCK, np.uint8 if bins <= 256 else np.uint32)
     for chunk in _chunks(values, work):
-        total += float(chunk.sum())
-        lo = min(lo, float(chunk.min()))
-        hi = max(hi, float(chunk.max()))
-        zeros += int(np.count_nonzero(chunk == 0))
-    counts, edges, squares = _histogram(_chunks(values, work), lo, hi, bins, total / values.size)
-    return total, lo, hi, zeros, squares, counts, edges
+        t, s, z = accumulate(chunk, lo_w, norm_w, edges, shift, tol, scalar(1) - tol, scalar(bins), search_all, counts, idx)
+        total, squares, zeros = total + t, squares + s, zeros + z
+    squares = max(squares - n * (total / n - shift) ** 2, 0.0)
+    return total, squares, zeros, counts, edges
 
 
-def _small(values: np.ndarray, bins: int) -> tuple:
-    """The same numbers for a small array (BatchNorm vectors, biases) in a dozen numpy calls."""
-    x = values.astype(np.float64)
-    total, lo, hi = float(x.sum()), float(x.min()), float(x.max())
-    dev = x - total / x.size
-    edges = _edges(lo, hi, bins)
-    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, bins - 1)
-    return total, lo, hi, int(np.count_nonzero(x == 0)), float(np.dot(dev, dev)), np.bincount(idx, minlength=bins), edges
+def _finite(flat: np.ndarray) -> tuple:
+    """``(finite values, nan, inf)``: a copy without the NaN/Inf entries, made only when there are any."""
+    nan = int(np.count_nonzero(np.isnan(flat)))
+    inf = int(np.count_nonzero(np.isinf(flat)))
+    return flat[np.isfinite(flat)], nan, inf
 
 
 def summarize(array: np.ndarray, bins: int = 32) -> tuple:
-    """``(Stats, Histogram)`` of ``array``: reads it twice in chunks, copies only if it has NaN/Inf."""
+    """``(Stats, Histogram)`` of ``array``: a min/max pass, then one compiled pass; copies only
+    if it holds NaN/Inf (their min or max is not finite)."""
     flat = np.asarray(array).reshape(-1)
     if flat.dtype == np.bool_:
         flat = flat.view(np.uint8)
-    work = _work_dtype(flat.dtype)
-    values, nan, inf = _finite_part(flat, work)
+    values, nan, inf = flat, 0, 0
+    lo, hi = _range(flat) if flat.size else (math.nan, math.nan)
+    if flat.size and not (math.isfinite(lo) and math.isfinite(hi)):
+        values, nan, inf = _finite(flat)
+        lo, hi = _range(values) if values.size else (math.nan, math.nan)
     n = values.size
     if n == 0:
         edges = np.linspace(0.0, 1.0, bins + 1)
         stats = Stats(flat.size, 0, nan, inf, 0.0, math.nan, math.nan, math.nan, math.nan, math.nan)
         return stats, Histogram(np.zeros(bins, dtype=np.int64), edges)
-    parts = _small(values, bins) if n <= SMALL else _chunked(values, work, bins)
-    total, lo, hi, zeros, squares, counts, edges = parts
+    total, squares, zeros, counts, edges = _one_pass(values, lo, hi, bins)
     mean = total / n
     stats = Stats(
         size=flat.size, finite=n, nan=nan, inf=inf, zero_fraction=zeros / flat.size,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import math
 from functools import cached_property
 from typing import Any, Optional
 
@@ -22,7 +23,9 @@ class VarRef:
 
     @cached_property
     def shape(self) -> tuple:
-        return tuple(int(d) for d in self.variable.shape)
+        # A Keras variable keeps its shape as a tuple; its TF backend's ``.shape`` builds a TensorShape.
+        known = getattr(self.variable, "_shape", None)
+        return known if isinstance(known, tuple) else tuple(int(d) for d in self.variable.shape)
 
     @cached_property
     def dtype(self) -> str:
@@ -31,7 +34,7 @@ class VarRef:
 
     @cached_property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     @property
     def itemsize(self) -> int:
