@@ -90,3 +90,50 @@ def accumulate(values, lo, norm, edges, shift, tol, upper, top, search_all, coun
         for b in range(counts.size):
             counts[b] += spread[r, b]
     return total, squares, zeros
+
+
+@njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
+def _change_block(old, new, magnitude, bits):
+    """Σ Δ², Σ old², the bits of max |Δ| and how many changed, for one block.
+
+    Only reassociation is allowed (NaN must stay NaN), which a float max cannot vectorize under;
+    so each |Δ| is stored, and the largest found on its bits: for numbers ≥ 0 (and NaN, above
+    them all) the int64 order is the float order.
+    """
+    delta_sq = 0.0
+    old_sq = 0.0
+    changed = 0
+    for k in range(old.size):
+        a = np.float64(old[k])
+        b = np.float64(new[k])
+        same = (a == b) | ((a != a) & (b != b))
+        d = 0.0 if same else b - a
+        changed += np.int64(not same)
+        delta_sq += d * d
+        old_sq += a * a
+        magnitude[k] = abs(d)
+    top = np.int64(0)
+    for k in range(old.size):
+        top = max(top, bits[k])
+    return delta_sq, old_sq, top, changed
+
+
+@njit(nogil=True, cache=True)
+def change(old, new):
+    """``(Σ (new - old)², Σ old², max |Δ| (NaN if a Δ is NaN), entries changed)`` of two 1-D arrays of
+    one dtype; an entry NaN in both, or equal in both, has not changed."""
+    magnitude = np.empty(BLOCK, np.float64)
+    bits = magnitude.view(np.int64)
+    delta_sq = 0.0
+    old_sq = 0.0
+    top = np.int64(0)
+    changed = 0
+    for start in range(0, old.size, BLOCK):
+        stop = min(start + BLOCK, old.size)
+        d, o, t, c = _change_block(old[start:stop], new[start:stop], magnitude, bits)
+        delta_sq += d
+        old_sq += o
+        top = max(top, t)
+        changed += c
+    magnitude[0:1].view(np.int64)[0] = top
+    return delta_sq, old_sq, magnitude[0], changed
