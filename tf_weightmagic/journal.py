@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from .errors import WeightMagicError
 from .session_bounds import default_memory_bound
+from .render.common import counted
 from .snapshots import Saved, format_bytes, restore
 
 
@@ -58,7 +59,7 @@ class Journal:
             raise WeightMagicError(f"--undo {n!r}: expected a positive number of edits to take back, like 1.")
         if n > len(self.entries):
             raise WeightMagicError(
-                f"--undo {n}: only {len(self.entries)} edit(s) in the journal; see %setweights --history."
+                f"--undo {n}: only {counted(len(self.entries), 'edit')} in the journal; see %setweights --history."
             )
 
     def pop(self, n: int) -> list:
@@ -76,7 +77,7 @@ class Journal:
     def lines(self) -> list:
         if not self.entries:
             return ["no edits in the journal"]
-        total = f"journal: {len(self.entries)} edit(s), {format_bytes(self.nbytes)} of {format_bytes(self.limit_bytes)}"
-        rows = [f"  {i}. {e.label}  ({len(e.refs)} variable(s), {format_bytes(e.nbytes)})"
+        total = f"journal: {counted(len(self.entries), 'edit')}, {format_bytes(self.nbytes)} of {format_bytes(self.limit_bytes)}"
+        rows = [f"  {i}. {e.label}  ({counted(len(e.refs), 'variable')}, {format_bytes(e.nbytes)})"
                 for i, e in enumerate(self.entries, 1)]
         return [total] + rows

@@ -21,7 +21,7 @@ from .adapters import keras3
 from .edit import EditResult, Plan, execute, require_built
 from .errors import WeightMagicError
 from .inspection import label_of, resolve
-from .render.common import fmt_num
+from .render.common import counted, fmt_num
 from .render.text import table
 
 _TRACED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -50,7 +50,7 @@ class StepSummary:
     def text_lines(self, changes: tuple = ()) -> list:
         """The loss line, then per variable ‖grad‖, ‖Δ‖ and ‖Δ‖/‖w‖, then what got no gradient."""
         lines = [f"  loss: {fmt_num(self.loss_before)} → {fmt_num(self.loss_after)} "
-                 f"({self.steps} step(s), {self.optimizer})"]
+                 f"({counted(self.steps, 'step')}, {self.optimizer})"]
         norms = dict(self.gradient_norms)
         rows = [[c.path, fmt_num(norms.get(c.path)), fmt_num(c.change.l2), fmt_num(c.change.relative)] for c in changes]
         lines += table(["variable", "‖grad‖", "‖update‖", "‖update‖/‖w‖"], rows) if rows else []

@@ -17,6 +17,7 @@ from .adapters import Target
 from .edit import Plan, plan_assignments
 from .errors import WeightMagicError
 from .shapes import format_shape
+from .render.common import counted
 from .snapshots import capture, format_bytes, restore
 
 FORMATS = "a .weights.h5 file (Keras format) or a .npz file"
@@ -129,6 +130,6 @@ def plan_load(target: Target, path: str, skip_mismatch: bool, allow_nonfinite: b
     if skipped:
         kept = ", ".join(ref.path for ref in target.variables if ref.path not in values)
         plan.notes.append(
-            f"--skip-mismatch: {skipped} variable(s) of {target.label} did not match the file and kept their values: {kept}"
+            f"--skip-mismatch: {counted(skipped, 'variable')} of {target.label} did not match the file and kept their values: {kept}"
         )
     return plan

@@ -13,7 +13,7 @@ FLAG_TEXT = {
     "nan": "NaN", "all_nan": "ALL NaN", "inf": "Inf", "all_zero": "ALL ZERO", "replicas_differ": "REPLICAS DIFFER",
 }
 
-__all__ = ["BLOCKS", "FLAG_TEXT", "fmt_int", "fmt_num", "fmt_pct", "sparkline", "format_shape", "format_bytes", "flag_text"]
+__all__ = ["BLOCKS", "FLAG_TEXT", "counted", "fmt_int", "fmt_num", "fmt_pct", "sparkline", "format_shape", "format_bytes", "flag_text"]
 
 
 def fmt_int(n: int) -> str:
@@ -24,6 +24,11 @@ def fmt_num(x: Optional[float]) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     return f"{x:.4g}"
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 variable``, ``2 variables``."""
+    return f"{fmt_int(n)} {noun}{'' if n == 1 else 's'}"
 
 
 def fmt_pct(x: float) -> str:

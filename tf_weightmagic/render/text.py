@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..shapes import format_shape
-from .common import flag_text, fmt_int, fmt_num, fmt_pct, format_bytes, sparkline
+from .common import counted, flag_text, fmt_int, fmt_num, fmt_pct, format_bytes, sparkline
 
 
 def table(headers: list, rows: list, indent: str = "  ") -> list:
@@ -21,7 +21,7 @@ def header(report) -> str:
     return (
         f"{report.cls} '{report.target}' · {report.build_state} · {fmt_int(report.params)} params "
         f"({fmt_int(report.trainable_params)} trainable, {fmt_int(report.non_trainable_params)} non-trainable) "
-        f"· {format_bytes(report.bytes)} · {report.total_variables} variables"
+        f"· {format_bytes(report.bytes)} · {counted(report.total_variables, 'variable')}"
     )
 
 

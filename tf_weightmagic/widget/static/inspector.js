@@ -159,7 +159,7 @@ function render({ model, el }) {
       h("span", { class: "tfwm-title" }, h("b", {}, r.target), " ", h("span", { class: "tfwm-dim" }, r.class)),
       badge(r.build_state, r.build_state === "built" ? "ok" : "off", "badge-state"),
       h("span", { class: "tfwm-totals", "data-testid": "totals" },
-        `${int(r.params)} params (${int(r.trainable_params)} trainable, ${int(r.non_trainable_params)} non-trainable) · ${bytes(r.bytes)} · ${r.total_variables} variables`),
+        `${int(r.params)} params (${int(r.trainable_params)} trainable, ${int(r.non_trainable_params)} non-trainable) · ${bytes(r.bytes)} · ${r.total_variables} variable${r.total_variables === 1 ? "" : "s"}`),
       h("span", { class: "tfwm-spacer" }),
       h("span", { class: "tfwm-tools" },
         search,
