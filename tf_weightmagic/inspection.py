@@ -93,12 +93,13 @@ def _variable_info(ref: VarRef, array: Optional[np.ndarray], bins: int, stats: b
     )
 
 
-def _in_parallel(fn: Any, refs: list) -> list:
-    """``[fn(r) for r in refs]``: large variables on one thread per core, each thread given an equal
-    share of their values, while this thread does the small ones.
+def _in_parallel(fn: Any, refs: list, meanwhile: Any) -> tuple:
+    """``([fn(r) for r in refs], meanwhile())``: large variables on one thread per core, each thread
+    given an equal share of their values, while this thread does the small ones, then ``meanwhile``.
 
-    numpy and the stats kernel release the GIL, so large variables overlap across threads; small
-    ones are mostly Python, which threads would only make wait for the GIL.
+    numpy and the stats kernel release the GIL, so large variables overlap across threads and with
+    the Python work here (small variables, reading them, the layer records), which threads would
+    only make wait for the GIL. The large ones are read here first: reads are TensorFlow ops.
     """
     results: list = [None] * len(refs)
     large = sorted((i for i, r in enumerate(refs) if r.size >= PARALLEL_SIZE), key=lambda i: -refs[i].size)
@@ -106,19 +107,20 @@ def _in_parallel(fn: Any, refs: list) -> list:
     load = [0] * _WORKERS
     for i in large:
         lightest = load.index(min(load))
-        shares[lightest].append(i)
+        shares[lightest].append((i, refs[i].read()))
         load[lightest] += refs[i].size
 
     def run(share: list) -> None:
-        for i in share:
-            results[i] = fn(refs[i])
+        for i, array in share:
+            results[i] = fn(refs[i], array)
 
     with ThreadPoolExecutor(_WORKERS) as pool:
         running = [pool.submit(run, share) for share in shares if share]
-        run([i for i, r in enumerate(refs) if r.size < PARALLEL_SIZE])
+        run([(i, r.read()) for i, r in enumerate(refs) if r.size < PARALLEL_SIZE])
+        after = meanwhile()
         for job in running:
             job.result()
-    return results
+    return results, after
 
 
 def report_target(
@@ -135,13 +137,16 @@ def report_target(
     if snapshot:
         notes.append(SESSION.snapshots.put(snapshot, capture(target.variables)))
     dtypes = _compute_dtypes(target)
+
+    def layer_infos() -> tuple:
+        return tuple(_layer_info(target, n) for n in target.layers)
+
     if stats or values or before:
-        # Read on this thread, all first: TensorFlow's read ops are Python-heavy, the arrays zero-copy.
-        arrays = {id(r): r.read() for r in chosen}
-        infos = _in_parallel(lambda r: _variable_info(
-            r, arrays[id(r)], int(bins), stats, values, dtypes.get(r.layer_path), before), chosen)
+        infos, layers = _in_parallel(lambda r, array: _variable_info(
+            r, array, int(bins), stats, values, dtypes.get(r.layer_path), before), chosen, layer_infos)
     else:
         infos = [_variable_info(r, None, int(bins), False, False, dtypes.get(r.layer_path), None) for r in chosen]
+        layers = layer_infos()
     unchanged: tuple = ()
     if before is not None:
         missing = [v.path for v in chosen if v.path not in before.values]
@@ -155,7 +160,7 @@ def report_target(
         notes.append(_unbuilt_note(target, state))
     return WeightReport(
         target=target.label, cls=type(target.obj).__name__, kind=target.kind, build_state=state,
-        layers=tuple(_layer_info(target, n) for n in target.layers), variables=tuple(infos),
+        layers=layers, variables=tuple(infos),
         trainable_params=sum(v.size for v in target.variables if v.trainable),
         non_trainable_params=sum(v.size for v in target.variables if not v.trainable),
         bytes=sum(v.size * v.itemsize for v in target.variables), total_variables=len(target.variables),
