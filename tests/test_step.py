@@ -198,7 +198,7 @@ def test_a_layer_off_the_loss_path_is_reported_and_nothing_changes(shell, ns, ba
     ns["model"] = model
     before = state(model)
     message = refused(shell, "model --step --loss mse --x xb --y yb", "no gradient", "sub/unused/kernel",
-                      "sub/unused/bias", "not on the path")
+                      "sub/unused/bias", "not on the loss path")
     assert "sub/a/kernel" not in message
     assert state(model) == before and SESSION.journal.entries == []
 

@@ -156,8 +156,8 @@ def _check(grads: list, norms: Any, refs: list, allow_nonfinite: bool) -> list:
     missing = [r.path for r, g in zip(refs, grads) if g is None]
     if missing:
         raise WeightMagicError(
-            f"--step: no gradient for {', '.join(missing)}: not on the path from the inputs to the loss "
-            "(unused in call(), or used through a non-differentiable op). Freeze them, or check the model."
+            f"--step: no gradient for {', '.join(missing)}: not on the loss path (unused in call(), or used "
+            "through a non-differentiable op); nothing was changed. Freeze them, or check the model."
         )
     norms = [float(n) for n in norms.numpy()]
     bad = [r.path for r, n in zip(refs, norms) if not math.isfinite(n)]
