@@ -7,6 +7,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from IPython.core.error import UsageError  # noqa: E402
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 
 
@@ -40,3 +41,19 @@ def assert_unchanged(layer, before):
     assert flags == before[1] and layer_flags == before[2]
     for a, b in zip(values, before[0]):
         np.testing.assert_array_equal(a, b)
+
+
+def sw(shell, line: str):
+    """``%setweights line`` in the shell."""
+    return shell.run_line_magic("setweights", line)
+
+
+def refused(shell, line: str, *fragments: str) -> str:
+    """``%setweights line`` raises a one-line UsageError that contains every fragment."""
+    with pytest.raises(UsageError) as caught:
+        sw(shell, line)
+    message = str(caught.value)
+    assert message.strip() and "\n" not in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message

@@ -21,24 +21,9 @@ from IPython.core.error import UsageError
 import tf_weightmagic
 from tf_weightmagic import SESSION
 
-from conftest import assert_unchanged, weights_of
+from conftest import assert_unchanged, refused, sw, weights_of
 
 SOBEL = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype="float32")
-
-
-def sw(shell, line: str):
-    return shell.run_line_magic("setweights", line)
-
-
-def refused(shell, line: str, *fragments: str) -> str:
-    """The line raises a one-line UsageError that contains every fragment."""
-    with pytest.raises(UsageError) as caught:
-        sw(shell, line)
-    message = str(caught.value)
-    assert message.strip() and "\n" not in message, message
-    for fragment in fragments:
-        assert fragment in message, message
-    return message
 
 
 def dense(units: int = 3, inputs: int = 4, name: str | None = None, seed: int = 0) -> keras.layers.Dense:

@@ -11,28 +11,14 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from IPython.core.error import UsageError
-
 import tf_weightmagic
 from tf_weightmagic import SESSION
+
+from conftest import refused, sw
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(8, 4)).astype("float32")
 Y = RNG.normal(size=(8, 2)).astype("float32")
-
-
-def sw(shell, line: str):
-    return shell.run_line_magic("setweights", line)
-
-
-def refused(shell, line: str, *fragments: str) -> str:
-    with pytest.raises(UsageError) as caught:
-        sw(shell, line)
-    message = str(caught.value)
-    assert message.strip() and "\n" not in message, message
-    for fragment in fragments:
-        assert fragment in message, message
-    return message
 
 
 def state(model) -> list:
