@@ -7,6 +7,8 @@ or Keras's own ``train_on_batch``.
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -433,3 +435,106 @@ def test_python_api_step_and_undo(batch):
     assert result.to_dict()["extra"]["steps"] == 1
     tf_weightmagic.undo()
     assert state(model) == before
+
+
+# --- what the audit of issue 4 found -------------------------------------------------------------
+
+
+def regularized():
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, name="r", kernel_regularizer=keras.regularizers.L2(0.5))],
+                            name="reg")
+
+
+@pytest.mark.parametrize("loss", ["--loss mse", ""])
+def test_loss_before_and_after_both_count_the_regularizers(shell, ns, batch, loss):
+    model = regularized()
+    model.compile(optimizer="sgd", loss="mse")
+    ns["model"] = model
+    data = keras.losses.mean_squared_error(Y, model(X, training=True)).numpy().mean()
+    penalty = 0.5 * float(np.sum(model.get_layer("r").kernel.numpy() ** 2))
+    result = sw(shell, f"model --step {loss} --lr 1e-9 --x xb --y yb").extra
+    assert math.isclose(result.loss_before, data + penalty, rel_tol=1e-5)
+    assert math.isclose(result.loss_after, result.loss_before, rel_tol=1e-5)
+
+
+def test_a_compiled_loss_given_as_a_list_is_used(shell, ns, batch):
+    model = sequential()
+    reference = twin(model, sequential)
+    model.compile(optimizer="sgd", loss=["mse"])
+    ns["model"] = model
+    sw(shell, "model --step --lr 0.05 --x xb --y yb")
+    sgd_by_hand(reference, X, Y, 0.05)
+    assert_same_values(model, reference)
+
+
+def test_the_users_optimizer_is_journaled_and_a_dry_run_leaves_it_unbuilt(shell, ns, batch):
+    model = sequential()
+    ns.update(model=model, mine=keras.optimizers.Adam(0.01))
+    mine = ns["mine"]
+    sw(shell, "--dry-run model --step --loss mse --optimizer mine --x xb --y yb")
+    assert not mine.built
+    sw(shell, "model --step --loss mse --optimizer mine --x xb --y yb")
+    assert int(mine.iterations.numpy()) == 1
+    moments = [v.numpy().copy() for v in mine.variables]
+    sw(shell, "model --step --loss mse --optimizer mine --x xb --y yb")
+    assert int(mine.iterations.numpy()) == 2
+    sw(shell, "--undo")
+    assert int(mine.iterations.numpy()) == 1
+    assert all(v.numpy().tobytes() == m.tobytes() for v, m in zip(mine.variables, moments))
+
+
+def test_lr_with_an_optimizer_instance_is_said_to_be_ignored(shell, ns, batch):
+    ns.update(model=sequential(), mine=keras.optimizers.SGD(0.5))
+    result = sw(shell, "model --step --loss mse --optimizer mine --lr 0.001 --x xb --y yb")
+    assert any("--lr 0.001 ignored" in note for note in result.notes)
+
+
+def test_a_name_that_is_no_optimizer_is_refused(shell, ns, batch):
+    ns.update(model=sequential(), notopt=np.zeros(3))
+    refused(shell, "model --step --loss mse --optimizer notopt --x xb --y yb", "ndarray", "keras optimizer")
+
+
+def two_inputs():
+    a, b = keras.Input((4,), name="in_a"), keras.Input((3,), name="in_b")
+    out = keras.layers.Dense(2, name="d")(keras.layers.Concatenate()([a, b]))
+    return keras.Model([a, b], out, name="two")
+
+
+def test_batch_size_splits_every_input_of_a_multi_input_model(shell, ns):
+    model = two_inputs()
+    reference = twin(model, two_inputs)
+    x2 = RNG.normal(size=(8, 3)).astype("float32")
+    ns.update(model=model, xs=[X, x2], yb=Y)
+    sw(shell, "model --step --loss mse --lr 0.1 --steps 2 --batch-size 4 --x xs --y yb")
+    sgd_by_hand(reference, [X[:4], x2[:4]], Y[:4], 0.1)
+    sgd_by_hand(reference, [X[4:], x2[4:]], Y[4:], 0.1)
+    assert_same_values(model, reference)
+
+
+class Scaled(keras.Model):
+    """Reads a plain Python attribute in call(): a traced step would keep its first value."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.d = keras.layers.Dense(2, name="d")
+        self.scale = 1.0
+
+    def call(self, x):
+        return self.d(x) * self.scale
+
+
+def test_run_eagerly_steps_eagerly_and_sees_python_state(shell, ns, batch):
+    model = Scaled(name="scaled")
+    model(X)
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
+    reference = Scaled(name="scaled_ref")
+    reference(X)
+    reference.set_weights(model.get_weights())
+    ns["model"] = model
+    sw(shell, "model --step --lr 0.1 --x xb --y yb")
+    sgd_by_hand(reference, X, Y, 0.1)
+    model.scale = reference.scale = 3.0
+    result = sw(shell, "model --step --lr 0.1 --x xb --y yb").extra
+    expected, _ = sgd_by_hand(reference, X, Y, 0.1)
+    assert math.isclose(result.loss_before, expected, rel_tol=1e-5)
+    assert_same_values(model, reference, rtol=1e-5, atol=1e-6)

@@ -132,7 +132,7 @@ class WeightMagics(Magics):
     @argument("--x", metavar="X", help="Inputs for --step (an expression).")
     @argument("--y", metavar="Y", help="Targets for --step (an expression).")
     @argument("--loss", metavar="L", help="Loss for --step: a Keras loss name, or an expression.")
-    @argument("--lr", type=float, default=0.01, help="Learning rate for --step (default 0.01).")
+    @argument("--lr", type=float, help="Learning rate of a named --optimizer (default 0.01).")
     @argument("--optimizer", default="sgd", metavar="sgd|adam|...|compiled|EXPR", help="Optimizer for --step.")
     @argument("--steps", type=int, default=1, help="Number of steps (default 1).")
     @argument("--batch-size", dest="batch_size", type=int, help="Split X, Y into batches of this size.")

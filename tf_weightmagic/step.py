@@ -58,40 +58,60 @@ class StepSummary:
         return lines
 
 
+COMPILED = "compiled"
+
+
 def _loss(loss: Any, model: Any) -> Any:
+    """The loss function to use, or ``COMPILED`` for the model's compiled one (lists and dicts too)."""
     if loss is None:
-        compiled = getattr(model, "loss", None)
-        if compiled is None:
+        if getattr(model, "loss", None) is None or not getattr(model, "compiled", False):
             raise WeightMagicError(
                 f"--step: {label_of(model)} has no compiled loss; pass --loss, e.g. --loss mse or "
                 "--loss sparse_categorical_crossentropy."
             )
-        loss = compiled
+        return COMPILED
     try:
         return keras.losses.get(loss) if isinstance(loss, (str, dict)) else loss
     except (ValueError, TypeError):
         raise WeightMagicError(f"--loss {loss!r}: not a Keras loss; expected a name like mse, or a callable(y_true, y_pred).") from None
 
 
-def _optimizer(optimizer: Any, lr: float, model: Any) -> tuple:
-    """``(optimizer, name, is_the_model's)``: a fresh one by name, the compiled one, or an instance."""
-    if optimizer == "compiled":
-        compiled = getattr(model, "optimizer", None)
-        if compiled is None:
+def _optimizer(optimizer: Any, lr: Optional[float], model: Any, trainable: list, dry_run: bool) -> tuple:
+    """``(optimizer, name, whether its state is journaled, notes)``.
+
+    A name gives a fresh optimizer, whose state is thrown away after the step. An instance (the
+    compiled one, or the user's) is used with its state, which the edit journals, so a dry run or
+    an undo leaves its values as they were. One that is not built yet is built for the trainable
+    variables, as ``fit()`` would; building cannot be undone, so a dry run steps a fresh copy.
+    """
+    if isinstance(optimizer, str) and optimizer == COMPILED:
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is None:
             raise WeightMagicError(f"--optimizer compiled: {label_of(model)} is not compiled with an optimizer.")
-        return compiled, f"compiled {type(compiled).__name__}", True
-    if isinstance(optimizer, str):
+        name = f"compiled {type(optimizer).__name__}"
+    elif isinstance(optimizer, str):
+        rate = 0.01 if lr is None else lr
         try:
-            fresh = keras.optimizers.get({"class_name": optimizer, "config": {"learning_rate": lr}})
+            fresh = keras.optimizers.get({"class_name": optimizer, "config": {"learning_rate": rate}})
         except (ValueError, TypeError):
             raise WeightMagicError(
                 f"--optimizer {optimizer!r}: not a Keras optimizer; expected sgd, adam, rmsprop, ..., compiled, "
                 "or an optimizer instance."
             ) from None
-        return fresh, f"{type(fresh).__name__}(lr={lr:g})", False
-    if isinstance(optimizer, keras.optimizers.Optimizer):
-        return optimizer, type(optimizer).__name__, optimizer is getattr(model, "optimizer", None)
-    raise WeightMagicError(f"--optimizer: got a {type(optimizer).__name__}; expected a name or a keras optimizer.")
+        return fresh, f"{type(fresh).__name__}(lr={rate:g})", False, []
+    elif isinstance(optimizer, keras.optimizers.Optimizer):
+        name = type(optimizer).__name__
+    else:
+        raise WeightMagicError(f"--optimizer: got a {type(optimizer).__name__}; expected a name like sgd or adam, "
+                               "compiled, or a keras optimizer.")
+    notes = [f"--lr {lr:g} ignored: {name} keeps its own learning rate"] if lr is not None else []
+    if not optimizer.built and dry_run:
+        return type(optimizer).from_config(optimizer.get_config()), f"{name} (a fresh copy: dry run)", False, notes
+    if not optimizer.built:
+        optimizer.build(trainable)
+        notes.append(f"built {name} for the {counted(len(trainable), 'trainable variable')}, as fit() would; "
+                     "--undo restores its state, but it stays built for them")
+    return optimizer, name, True, notes
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,29 +122,43 @@ class Traced:
     loss: Any
 
 
+def _objective(model: Any, loss_fn: Any) -> Any:
+    """The loss ``fit()`` minimizes on a batch: the compiled loss as Keras computes it, or ``loss_fn``'s
+    mean; both with the model's own losses (regularizers, ``add_loss``)."""
+    if loss_fn is COMPILED:
+        return lambda x, y: model.compute_loss(x=x, y=y, y_pred=model(x, training=True), training=True)
+
+    def total(x: Any, y: Any) -> Any:
+        value = tf.reduce_mean(loss_fn(y, model(x, training=True)))
+        extra = [tf.cast(tf.reduce_sum(v), value.dtype) for v in model.losses]
+        return value + tf.add_n(extra) if extra else value
+
+    return total
+
+
 def _traced(model: Any, loss_fn: Any) -> Traced:
-    """Traced for ``model`` and ``loss_fn`` and the current trainable set, cached while the model lives."""
+    """Traced for ``model``, ``loss_fn`` and the current trainable set, cached while the model lives.
+
+    Like ``fit()``, a trace reads the model's Python state once: compile it with
+    ``run_eagerly=True`` (also Keras's own switch for ``fit``) to step eagerly instead.
+    """
+    eager = bool(getattr(model, "run_eagerly", False))
     per_model = _TRACED.setdefault(model, {})
-    key = (id(loss_fn), tuple(id(v) for v in model.trainable_weights))
+    key = (id(loss_fn), eager, tuple(id(v) for v in model.trainable_weights))
     if key not in per_model:
         variables = list(model.trainable_weights)
+        objective = _objective(model, loss_fn)
+        compile_fn = (lambda fn: fn) if eager else tf.function(reduce_retracing=True)
 
-        @tf.function(reduce_retracing=True)
         def gradients(x, y):
             with tf.GradientTape() as tape:
-                value = tf.reduce_mean(loss_fn(y, model(x, training=True)))
-                if model.losses:
-                    value += tf.add_n(model.losses)
+                value = objective(x, y)
             grads = tape.gradient(value, variables)
             norms = [tf.norm(tf.cast(g, tf.float32)) for g in grads if g is not None]
             return value, grads, tf.stack(norms) if norms else tf.zeros([0])
 
-        @tf.function(reduce_retracing=True)
-        def loss(x, y):
-            return tf.reduce_mean(loss_fn(y, model(x, training=True)))
-
         per_model.clear()
-        per_model[key] = Traced(gradients, loss)
+        per_model[key] = Traced(compile_fn(gradients), compile_fn(objective))
     return per_model[key]
 
 
@@ -143,12 +177,17 @@ def _why_no_gradient(ref: VarRef, trainable_ids: set, owners: dict) -> Optional[
 
 
 def _batches(x: Any, y: Any, batch_size: Optional[int]) -> list:
+    """``[(x, y)]`` split along the first axis; each array of a multi-input list or dict alike."""
     if batch_size is None:
         return [(x, y)]
     if batch_size <= 0:
         raise WeightMagicError(f"--batch-size {batch_size}: expected a positive number.")
-    n = len(x)
-    return [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, n, batch_size)]
+    n = len(keras.tree.flatten(x)[0])
+
+    def take(data: Any, i: int) -> Any:
+        return keras.tree.map_structure(lambda a: a[i:i + batch_size], data)
+
+    return [(take(x, i), take(y, i)) for i in range(0, n, batch_size)]
 
 
 def _check(grads: list, norms: Any, refs: list, allow_nonfinite: bool) -> list:
@@ -223,10 +262,14 @@ def _model_of(target: Target) -> Any:
 
 
 def step(
-    target: Any, *, x: Any, y: Any, loss: Any = None, lr: float = 0.01, optimizer: Any = "sgd", steps: int = 1,
+    target: Any, *, x: Any, y: Any, loss: Any = None, lr: Optional[float] = None, optimizer: Any = "sgd", steps: int = 1,
     batch_size: Optional[int] = None, dry_run: bool = False, allow_nonfinite: bool = False, label: Optional[str] = None,
 ) -> EditResult:
-    """Take ``steps`` optimizer steps of ``target`` on ``(x, y)``; journaled, so ``undo`` takes them back."""
+    """Take ``steps`` optimizer steps of ``target`` on ``(x, y)``; journaled, so ``undo`` takes them back.
+
+    ``loss``: a Keras loss name or object, or a callable ``(y_true, y_pred)``; ``None``, the compiled
+    loss. ``optimizer``: a name (a fresh one, ``lr`` default 0.01), ``"compiled"``, or an instance.
+    """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise WeightMagicError(f"--steps {steps!r}: expected a positive number of steps.")
     resolved, notes = resolve(target, label or label_of(target))
@@ -237,7 +280,6 @@ def step(
         notes = [f"built {resolved.label} on the shape of x, {np.shape(x)}"]
     require_built(resolved, "step")
     loss_fn = _loss(loss, model)
-    opt, opt_name, owned = _optimizer(optimizer, lr, model)
     trainable = list(model.trainable_weights)
     if not trainable:
         raise WeightMagicError(f"--step: {resolved.label} has no trainable variables (all frozen?); nothing would change.")
@@ -246,10 +288,10 @@ def step(
     trainable_refs = [by_id[id(v)] for v in trainable]
     batches = _batches(x, y, batch_size)
     traced = _traced(model, loss_fn)
-    if owned and opt.built:
+    opt, opt_name, owned, optimizer_notes = _optimizer(optimizer, lr, model, trainable, dry_run)
+    notes = notes + optimizer_notes
+    if owned:
         _check_optimizer_knows(opt, opt_name, trainable)
-    if owned and not opt.built:
-        opt.build(trainable)
     optimizer_refs = [VarRef(path=f"optimizer/{v.path}", variable=v, trainable=False) for v in opt.variables] if owned else []
     state: dict = {}
     seeds = _state_refs(model, resolved)
