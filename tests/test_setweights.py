@@ -217,6 +217,22 @@ def test_what_changed_matches_numpy(shell, ns):
     assert layer.kernel.path in html and "tf-weightmagic-edit" in html
 
 
+def test_init_matches_what_keras_builds_for_lstm_and_depthwise_conv(shell, ns):
+    # Keras 3 initializer instances give the same values on every call: --init restores the build's
+    lstm, depthwise = keras.layers.LSTM(3), keras.layers.DepthwiseConv2D(3)
+    lstm(np.zeros((1, 2, 4), "float32"))
+    depthwise(np.zeros((1, 5, 5, 2), "float32"))
+    built = [w.numpy().copy() for w in lstm.weights + depthwise.weights]
+    assert built[2][3:6].tolist() == [1, 1, 1]  # unit_forget_bias: ones for the forget gate
+    ns.update(lstm=lstm, depthwise=depthwise)
+    sw(shell, "lstm = 0")
+    sw(shell, "depthwise = 0")
+    sw(shell, "lstm --init")
+    sw(shell, "depthwise --init")
+    for w, b in zip(lstm.weights + depthwise.weights, built):
+        np.testing.assert_array_equal(w.numpy(), b, err_msg=w.path)
+
+
 def test_init_with_the_layers_own_initializers_or_a_named_one(shell, ns):
     layer = dense(8, 6)
     ns["layer"] = layer
@@ -481,6 +497,22 @@ def test_npz_round_trip_keyed_by_variable_path(shell, ns, tmp_path):
     sw(shell, f"model --load {path}")
     for a, b in zip(arrays(model), saved):
         np.testing.assert_array_equal(a, b)
+
+
+def test_npz_loads_into_the_same_model_made_again_with_new_names(shell, ns, tmp_path):
+    # re-running the cell that makes a model gives it, and its layers, new automatic names
+    def make():
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)])
+
+    first, again = make(), make()
+    assert [w.path for w in first.weights] != [w.path for w in again.weights]
+    ns.update(first=first, again=again)
+    path = tmp_path / "first.npz"
+    sw(shell, f"first --save {path}")
+    result = sw(shell, f"again --load {path}")
+    for a, b in zip(again.weights, first.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert any("loaded by position" in n for n in result.notes)
 
 
 @pytest.mark.parametrize("suffix", [".weights.h5", ".npz"])

@@ -75,7 +75,7 @@ def _skipped_paths(target: Target, message: str) -> set:
     return {v.path for n in target.layers if n.name in names for v in n.own}
 
 
-def _read_h5(target: Target, path: str, skip_mismatch: bool) -> dict:
+def _read_h5(target: Target, path: str, skip_mismatch: bool) -> tuple:
     """Let Keras load the file, read what it put where, then put the old values back."""
     model = _keras_model(target, path)
     saved = capture(target.variables)
@@ -89,7 +89,7 @@ def _read_h5(target: Target, path: str, skip_mismatch: bool) -> dict:
                 skipped |= _skipped_paths(target, str(warning.message))
             else:
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-        return {ref.path: ref.read() for ref in target.variables if ref.path not in skipped}
+        return {ref.path: ref.read() for ref in target.variables if ref.path not in skipped}, []
     except Exception as exc:
         raise WeightMagicError(
             f"{path} does not match {target.label}: {_mismatch_text(target, str(exc))}. Nothing was loaded; "
@@ -99,10 +99,30 @@ def _read_h5(target: Target, path: str, skip_mismatch: bool) -> dict:
         restore(saved, target.variables)
 
 
-def _read_npz(target: Target, path: str, skip_mismatch: bool) -> dict:
+def _by_position(stored: dict, ours: dict) -> dict:
+    """The file's arrays under our paths, when the paths differ but order and shapes agree all along.
+
+    A model made again gets new automatic names (``dense`` → ``dense_1``), as re-running a notebook
+    cell does; Keras's own ``.weights.h5`` matches by structure for the same reason.
+    """
+    if len(stored) != len(ours) or set(stored) == set(ours):
+        return {}
+    pairs = list(zip(stored.items(), ours.items()))
+    if any(array.shape != ref.shape for (_, array), (_, ref) in pairs):
+        return {}
+    return {mine: array for (_, array), (mine, _) in pairs}
+
+
+def _read_npz(target: Target, path: str, skip_mismatch: bool) -> tuple:
+    """``(values by our path, notes)``."""
     with np.load(path) as data:
         stored = {key: data[key] for key in data.files}
     ours = {ref.path: ref for ref in target.variables}
+    matched = _by_position(stored, ours)
+    if matched:
+        first = next((f, m) for f, m in zip(stored, ours) if f != m)
+        return matched, [f"{path}: its paths differ from {target.label}'s (e.g. {first[0]} here is {first[1]}), "
+                         f"but all {len(ours)} arrays come in the same order with the same shapes: loaded by position"]
     missing = [p for p in ours if p not in stored]
     extra = [p for p in stored if p not in ours]
     wrong = [f"{p} is {format_shape(stored[p].shape)} in the file, {format_shape(ours[p].shape)} in {target.label}"
@@ -115,7 +135,7 @@ def _read_npz(target: Target, path: str, skip_mismatch: bool) -> dict:
             f"{path} does not match {target.label} ({'; '.join(p for p in parts if p)}). Nothing was loaded; "
             "pass --skip-mismatch to load the variables that do match."
         )
-    return {p: stored[p] for p in ours if p in stored and stored[p].shape == ours[p].shape}
+    return {p: stored[p] for p in ours if p in stored and stored[p].shape == ours[p].shape}, []
 
 
 def plan_load(target: Target, path: str, skip_mismatch: bool, allow_nonfinite: bool) -> Plan:
@@ -123,9 +143,10 @@ def plan_load(target: Target, path: str, skip_mismatch: bool, allow_nonfinite: b
     if not os.path.exists(path):
         raise WeightMagicError(f"--load {path}: no such file.")
     kind = _kind(path)
-    values = (_read_h5 if kind == "h5" else _read_npz)(target, path, skip_mismatch)
+    values, notes = (_read_h5 if kind == "h5" else _read_npz)(target, path, skip_mismatch)
     items = [(ref.variable, "=", values[ref.path]) for ref in target.variables if ref.path in values]
     plan = plan_assignments(None, items, allow_nonfinite, f"load {path} into {target.label}")
+    plan.notes += notes
     skipped = len(target.variables) - len(items)
     if skipped:
         kept = ", ".join(ref.path for ref in target.variables if ref.path not in values)

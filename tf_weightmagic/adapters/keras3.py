@@ -164,15 +164,34 @@ def build(layer: Any, shape: BuildShape) -> None:
         ) from None
 
 
+class ForgetGateBias(keras.initializers.Initializer):
+    """An LSTM's bias as Keras builds it with ``unit_forget_bias``: its own initializer, but ones
+    for the forget gate (the second quarter)."""
+
+    def __init__(self, base: Any) -> None:
+        self.base = base
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Any:
+        units = shape[-1] // 4
+        return keras.ops.concatenate([self.base((units,), dtype=dtype), keras.ops.ones((units,), dtype=dtype),
+                                      self.base((2 * units,), dtype=dtype)])
+
+
 def configured_initializer(layer: Any, variable_name: str) -> Optional[Any]:
-    """The initializer ``layer`` was configured with for its variable ``variable_name``, if known."""
+    """The initializer ``layer`` was configured with for its variable ``variable_name``, if known
+    (as Keras's own ``build`` would use it)."""
     stem = variable_name.split("_")[0]
     names = [f"{variable_name}_initializer", f"{stem}_initializer"]
+    if variable_name == "kernel":
+        names.append("depthwise_initializer")  # DepthwiseConv's kernel
     for owner in (layer, getattr(layer, "cell", None)):
         for attr in names:
             init = getattr(owner, attr, None) if owner is not None else None
             if init is not None:
-                return keras.initializers.get(init)
+                init = keras.initializers.get(init)
+                if variable_name == "bias" and getattr(owner, "unit_forget_bias", False):
+                    return ForgetGateBias(init)
+                return init
     return None
 
 
