@@ -837,3 +837,19 @@ def test_a_scalar_variable_round_trips_through_weights_h5(tmp_path):
     assert float(model.get_layer("counter").calls.numpy()) == 7.0
     tf_weightmagic.set_weights(model, load=path)
     assert model.get_layer("counter").calls.shape == () and float(model.get_layer("counter").calls.numpy()) == 1.0
+
+
+def test_undo_of_a_flag_change_shows_the_flags_and_the_compiled_models_note(shell, ns):
+    model = two_layer_model("m")
+    model.compile("sgd", "mse")
+    model.fit(np.zeros((4, 4), "float32"), np.zeros((4, 2), "float32"), verbose=0)
+    ns["model"] = model
+    layer = model.get_layer("a")
+    # the Python API, outside the magic, finds the compiled model in the notebook itself
+    result = tf_weightmagic.set_weights(layer, trainable=False)
+    assert any("compile" in n for n in result.notes), result.notes
+    undone = sw(shell, "--undo")
+    assert layer.trainable
+    assert [(b, a) for _, b, a in undone.flags] == [(False, True)]
+    assert any("compile" in n for n in undone.notes), undone.notes
+    assert "yes" in str(undone) or "True" in str(undone) or "→" in str(undone)

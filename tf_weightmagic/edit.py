@@ -100,6 +100,11 @@ class EditResult(Rendered):
 
 
 
+def training_notes(models: list) -> list:
+    """For each compiled model among ``models``: does its next ``fit`` see a trainable change?"""
+    return [n for n in (keras3.train_state_note(m) for m in models) if n]
+
+
 def require_built(target: Target, action: str) -> None:
     """Refuse to edit a layer that has no variables yet, with the ``--build`` hint."""
     if target.kind == "layer" and not target.layers[0].built:
@@ -239,15 +244,14 @@ def execute(plan: Plan, dry_run: bool = False) -> EditResult:
             raise
         raise WeightMagicError(f"{plan.label}: applying failed ({type(exc).__name__}: {exc}); nothing was changed.") from None
     notes = list(plan.notes)
+    models = list({id(m): m for m in plan.roots + plan.holders}.values()) if plan.flags else []
     if dry_run:
         restore(saved, refs)
         notes.append("dry run: nothing was changed.")
     else:
-        notes += SESSION.journal.push(Entry(plan.label, refs, saved, plan.on_undo))
+        notes += SESSION.journal.push(Entry(plan.label, refs, saved, plan.on_undo, models))
         SESSION.changed(refs)
-    if plan.flags:
-        models = list({id(m): m for m in plan.roots + plan.holders}.values())
-        notes += [n for n in (keras3.train_state_note(m) for m in models) if n]
+    notes += training_notes(models)
     return EditResult(
         label=plan.label, dry_run=dry_run, variables=changes,
         flags=tuple((p, b, a) for (p, b), a in zip(flags_before, flags_after)),

@@ -19,6 +19,7 @@ class Entry:
     refs: list
     before: Saved
     extra_undo: Optional[Any] = None
+    models: list = field(default_factory=list)
 
     @property
     def nbytes(self) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-import keras
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand, output_can_be_silenced
 from IPython.core.magic_arguments import argument, magic_arguments
@@ -68,13 +67,6 @@ def evaluate_lhs(shell: Any, expr: str) -> Any:
 
             require_built(as_target(owner, owner_expr), f"set {expr!r} on")
         raise
-
-
-def compiled_holders(namespace: dict, layer: Any) -> list:
-    """Compiled Keras models in the namespace that contain ``layer`` (its flags change their training)."""
-    models = [m for name, m in namespace.items() if not name.startswith("_") and isinstance(m, keras.Model)
-              and m is not layer and getattr(m, "compiled", False)]
-    return [m for m in {id(m): m for m in models}.values() if any(sub is layer for sub in m._flatten_layers())]
 
 
 @magics_class
@@ -166,8 +158,6 @@ class WeightMagics(Magics):
             options.pop(name)
         if isinstance(options["init"], str):
             options["init"] = self._named(options["init"], "--init")
-        if target is not None and any(options[k] is not None for k in ("trainable", "freeze", "unfreeze")):
-            options["holders"] = compiled_holders(self.shell.user_ns, target)
         if assignments:
             items = [
                 (a.lhs if prefix else evaluate_lhs(self.shell, a.lhs), a.op, evaluate(self.shell, a.expr, "value"))

@@ -65,3 +65,13 @@ class Session:
 
 
 SESSION = Session()
+
+
+def notebook_namespace() -> dict:
+    """The IPython user namespace when running under IPython, else an empty one."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return {}
+    shell = get_ipython()
+    return shell.user_ns if shell is not None else {}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
+import keras
+
 from . import weightio
 from .adapters import Target
-from .edit import EditResult, Plan, execute, plan_assignments, plan_init, plan_trainable, variable_change
+from .edit import EditResult, Plan, execute, plan_assignments, plan_init, plan_trainable, training_notes, variable_change
 from .errors import WeightMagicError
 from .inspection import label_of, resolve
 from .records import Message
-from .session import SESSION
+from .session import SESSION, notebook_namespace
 from .shapes import BuildShape
 from .values import OPS, describe
 
@@ -70,6 +72,13 @@ def _check_one_action(values: Any, init: Any, seed: Any, flags: bool, load: Any,
         )
 
 
+def compiled_holders(namespace: dict, layer: Any) -> list:
+    """Compiled Keras models in ``namespace`` that contain ``layer`` (its flags change their training)."""
+    models = [m for name, m in list(namespace.items()) if not str(name).startswith("_") and isinstance(m, keras.Model)
+              and m is not layer and getattr(m, "compiled", False)]
+    return [m for m in {id(m): m for m in models}.values() if any(sub is layer for sub in m._flatten_layers())]
+
+
 def _dry_undo(n: int) -> Message:
     """What ``--undo n`` would take back, without taking it back."""
     SESSION.journal.check(n)
@@ -82,6 +91,8 @@ def _undo(n: int) -> EditResult:
     entries = SESSION.journal.entries[-n:] if isinstance(n, int) and n > 0 else []
     before = {p: a for e in entries for p, a in
               ((r.path, r.read()) for r in e.refs if r.path in e.before.values)}
+    layers = list({id(layer): layer for e in entries for layer, _ in e.before.layer_trainable}.values())
+    flags_before = [bool(layer.trainable) for layer in layers]
     taken = SESSION.journal.pop(n)
     SESSION.changed([r for entry in taken for r in entry.refs])
     changes = []
@@ -92,7 +103,11 @@ def _undo(n: int) -> EditResult:
                 if not change.change.unchanged:
                     changes.append(change)
     labels = "; ".join(e.label for e in taken)
-    return EditResult(label=f"undo {len(taken)}: {labels}", dry_run=False, variables=tuple(changes))
+    flags = tuple((layer.path or layer.name, was, bool(layer.trainable)) for layer, was in zip(layers, flags_before)
+                  if was != bool(layer.trainable))
+    models = list({id(m): m for e in taken for m in e.models}.values()) if flags else []
+    return EditResult(label=f"undo {len(taken)}: {labels}", dry_run=False, variables=tuple(changes), flags=flags,
+                      notes=tuple(training_notes(models)))
 
 
 def _history() -> Message:
@@ -104,7 +119,7 @@ def set_weights(
     build: Optional[BuildShape] = None, trainable: Optional[bool] = None, freeze: Optional[str] = None,
     unfreeze: Optional[str] = None, dry_run: bool = False, allow_nonfinite: bool = False,
     undo: Optional[int] = None, history: bool = False, save: Optional[str] = None, load: Optional[str] = None,
-    skip_mismatch: bool = False, label: Optional[str] = None, holders: Sequence = (),
+    skip_mismatch: bool = False, label: Optional[str] = None, holders: Optional[Sequence] = None,
 ) -> Any:
     """Change weights or trainable flags, all or nothing, journaled for undo; returns what changed.
 
@@ -112,7 +127,7 @@ def set_weights(
     ``{name: value}`` of variables under ``target``, or a list of ``(where, op, value)``.
     A value is an array, list, scalar (broadcast), tensor, variable or Keras initializer.
     ``holders``: models that contain ``target``; when flags change, each compiled one gets a
-    note on whether its next ``fit`` sees the change (the magic passes the notebook's).
+    note on whether its next ``fit`` sees the change (default: the compiled models in the notebook).
     """
     if history:
         return _history()
@@ -137,7 +152,9 @@ def set_weights(
         if built_now:
             raise WeightMagicError(f"{exc} (--build did build {resolved.label}: it holds its initial values.)") from None
         raise
-    plan.holders = [m for m in holders if m is not target]
+    if plan.flags:
+        found = compiled_holders(notebook_namespace(), target) if holders is None else holders
+        plan.holders = [m for m in found if m is not target]
     return execute(plan, dry_run)
 
 

@@ -21,7 +21,7 @@ import traitlets
 from ..errors import WeightMagicError
 from ..inspection import label_of, report_target, resolve
 from ..render.common import regroup
-from ..session import SESSION
+from ..session import SESSION, notebook_namespace
 from .protocol import validate
 
 STATIC = Path(__file__).parent / "static"
@@ -68,13 +68,6 @@ def history_column(label: str, histogram: dict) -> dict:
             "lo": _short(edges[0]), "hi": _short(edges[-1])}
 
 
-def _user_namespace() -> dict:
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    return shell.user_ns if shell is not None else {}
-
-
 def namespace_names(namespace: dict) -> dict:
     """The names the step panel may offer: arrays/tensors, losses and optimizers (public names only)."""
     import keras
@@ -119,7 +112,7 @@ class Inspector(anywidget.AnyWidget):
         self._obj = target
         self._label = label or label_of(target)
         self._bins = bins
-        self._namespace = namespace if namespace is not None else _user_namespace()
+        self._namespace = namespace if namespace is not None else notebook_namespace()
         self._history: dict = {}
         self._history_length = history
         self._refreshes = 0
