@@ -853,3 +853,31 @@ def test_undo_of_a_flag_change_shows_the_flags_and_the_compiled_models_note(shel
     assert [(b, a) for _, b, a in undone.flags] == [(False, True)]
     assert any("compile" in n for n in undone.notes), undone.notes
     assert "yes" in str(undone) or "True" in str(undone) or "→" in str(undone)
+
+
+def test_a_dry_run_never_builds(shell, ns):
+    conv = keras.layers.Conv2D(2, 3)
+    ns["conv"] = conv
+    refused(shell, "conv --build 1,8,8,1 kernel=0 --dry-run", "--dry-run", "not built", "cannot be undone")
+    assert not conv.built and conv.weights == []
+
+
+def test_one_value_for_a_layer_of_the_wrong_shape_lists_each_variables_shape(shell, ns):
+    ns["layer"] = dense(3, 4)
+    refused(shell, "layer = np.zeros((2, 2))", "expected (4, 3)", "kernel (4, 3)", "bias (3,)")
+
+
+def test_a_bool_variable_takes_only_zero_and_one(shell, ns):
+    class Flags(keras.layers.Layer):
+        def build(self, shape):
+            self.on = self.add_weight(shape=(2,), dtype="bool", initializer="zeros", trainable=False, name="on")
+
+        def call(self, x):
+            return x
+
+    layer = Flags()
+    layer(np.zeros((1, 2), "float32"))
+    ns["flags"] = layer
+    refused(shell, "flags.on = [2, 0]", "bool", "0/1")
+    sw(shell, "flags.on = [1, 0]")
+    assert layer.on.numpy().tolist() == [True, False]

@@ -538,3 +538,10 @@ def test_run_eagerly_steps_eagerly_and_sees_python_state(shell, ns, batch):
     expected, _ = sgd_by_hand(reference, X, Y, 0.1)
     assert math.isclose(result.loss_before, expected, rel_tol=1e-5)
     assert_same_values(model, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_a_dry_run_step_does_not_build_an_unbuilt_model(shell, ns, batch):
+    model = keras.Sequential([keras.layers.Dense(2, name="d")], name="lazy")
+    ns["model"] = model
+    refused(shell, "--dry-run model --step --loss mse --x xb --y yb", "--dry-run", "not built")
+    assert not model.built

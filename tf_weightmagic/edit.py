@@ -15,11 +15,12 @@ import numpy as np
 from .adapters import Target, VarRef, as_target
 from .adapters import keras3
 from .changes import Change, compare
-from .errors import WeightMagicError
+from .errors import ShapeMismatch, WeightMagicError
 from .journal import Entry
 from .records import Rendered
 from .render import html, text
 from .session import SESSION
+from .shapes import format_shape
 from .snapshots import capture, restore
 from .stats import Stats, summarize
 from .values import get_initializer, is_initializer, lookup, new_value
@@ -105,6 +106,14 @@ def training_notes(models: list) -> list:
     return [n for n in (keras3.train_state_note(m) for m in models) if n]
 
 
+def refuse_dry_build(label: str, how: str) -> None:
+    """A dry run changes nothing, and building a layer cannot be taken back."""
+    raise WeightMagicError(
+        f"--dry-run: {label} is not built, and building it ({how}) cannot be undone, so a dry run does not build. "
+        f"Build it first (%weights {label} --build SHAPE), then dry-run the edit."
+    )
+
+
 def require_built(target: Target, action: str) -> None:
     """Refuse to edit a layer that has no variables yet, with the ``--build`` hint."""
     if target.kind == "layer" and not target.layers[0].built:
@@ -133,12 +142,20 @@ def plan_assignments(target: Optional[Target], items: list, allow_nonfinite: boo
     """A plan for ``[(where, op, value)]``; every value is checked before anything changes."""
     plan = Plan(label=label)
     for where, op, value in items:
-        for ref in _refs_for(target, where):
+        refs = _refs_for(target, where)
+        for ref in refs:
             current = ref.read()
             for other, pending in plan.values:
                 if other.variable is ref.variable:
                     current = pending
-            plan.add_value(ref, new_value(ref, op, value, current, allow_nonfinite))
+            try:
+                plan.add_value(ref, new_value(ref, op, value, current, allow_nonfinite))
+            except ShapeMismatch as exc:
+                if len(refs) > 1:
+                    shapes = ", ".join(f"{r.path} {format_shape(r.shape)}" for r in refs)
+                    raise WeightMagicError(f"{exc} One value for a layer goes to each of its variables: {shapes}; "
+                                           "name one, e.g. kernel=...") from None
+                raise
     return plan
 
 

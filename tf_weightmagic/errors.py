@@ -9,3 +9,7 @@ class WeightMagicError(UsageError):
     It subclasses IPython's ``UsageError`` so a magic shows it as one line, and is a
     plain exception for callers of the Python API.
     """
+
+
+class ShapeMismatch(WeightMagicError):
+    """A new value whose shape does not fit the variable."""

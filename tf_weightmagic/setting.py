@@ -8,7 +8,8 @@ import keras
 
 from . import weightio
 from .adapters import Target
-from .edit import EditResult, Plan, execute, plan_assignments, plan_init, plan_trainable, training_notes, variable_change
+from .edit import (EditResult, Plan, execute, plan_assignments, plan_init, plan_trainable, refuse_dry_build, training_notes,
+                   variable_change)
 from .errors import WeightMagicError
 from .inspection import label_of, resolve
 from .records import Message
@@ -45,7 +46,8 @@ def _plan(resolved: Optional[Target], values: Any, op: str, init: Any, seed: Opt
     if load is not None:
         return weightio.plan_load(resolved, load, skip_mismatch, allow_nonfinite)
     if init is not None:
-        return plan_init(resolved, init, seed, allow_nonfinite, f"{name} --init {'' if init is True else init}".strip())
+        named = "" if init is True else init if isinstance(init, str) else describe(init)
+        return plan_init(resolved, init, seed, allow_nonfinite, f"{name} --init {named}".strip())
     if trainable is not None or freeze is not None or unfreeze is not None:
         parts = [f"--trainable {trainable}" if trainable is not None else "",
                  f"--freeze {freeze}" if freeze else "", f"--unfreeze {unfreeze}" if unfreeze else ""]
@@ -136,6 +138,8 @@ def set_weights(
     _check_one_action(values, init, seed, any(x is not None for x in (trainable, freeze, unfreeze)), load, save)
     resolved = None
     built_now = build is not None and target is not None and not getattr(target, "built", True)
+    if built_now and dry_run:
+        refuse_dry_build(label or label_of(target), "--build")
     if target is not None:
         resolved, _ = resolve(target, label or label_of(target), build)
     elif any(x is not None for x in (init, build, trainable, freeze, unfreeze, save, load)):

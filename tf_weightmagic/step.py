@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from .adapters import Target, VarRef
 from .adapters import keras3
-from .edit import EditResult, Plan, execute, require_built
+from .edit import EditResult, Plan, execute, refuse_dry_build, require_built
 from .errors import WeightMagicError
 from .inspection import label_of, resolve
 from .render.common import counted, fmt_num
@@ -275,6 +275,8 @@ def step(
     resolved, notes = resolve(target, label or label_of(target))
     model = _model_of(resolved)
     if not resolved.layers[0].built:
+        if dry_run:
+            refuse_dry_build(resolved.label, "a step builds it on the shape of x")
         keras3.build(model, tuple(np.shape(x)))
         resolved, _ = resolve(model, resolved.label)
         notes = [f"built {resolved.label} on the shape of x, {np.shape(x)}"]

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from .adapters import Target, VarRef
-from .errors import WeightMagicError
+from .errors import ShapeMismatch, WeightMagicError
 from .shapes import format_shape
 
 OPS = {"=": None, "+=": np.add, "-=": np.subtract, "*=": np.multiply, "/=": np.divide}
@@ -72,6 +72,8 @@ def cast(array: np.ndarray, dtype: np.dtype, path: str) -> np.ndarray:
     if dtype.kind in "iub":
         if array.dtype.kind == "f" and not np.all(np.isfinite(array) & (array == np.round(array))):
             raise WeightMagicError(f"{path}: {array.dtype} values with fractions cannot be stored in a {dtype} variable.")
+        if dtype.kind == "b" and array.dtype.kind != "b" and array.size and not np.all((array == 0) | (array == 1)):
+            raise WeightMagicError(f"{path}: a bool variable holds 0/1 or False/True; got values {array.min()}..{array.max()}.")
         if dtype.kind != "b" and array.size:
             info = np.iinfo(dtype)
             lo, hi = array.min(), array.max()
@@ -95,7 +97,7 @@ def new_value(ref: VarRef, op: str, value: Any, current: np.ndarray, allow_nonfi
     shape = ref.shape
     if op == "=":
         if array.shape != shape and array.size != 1:
-            raise WeightMagicError(
+            raise ShapeMismatch(
                 f"shape mismatch for {ref.path}: expected {format_shape(shape)}, got {format_shape(array.shape)}."
             )
         result = np.broadcast_to(array.reshape(()) if array.size == 1 else array, shape)
@@ -105,7 +107,7 @@ def new_value(ref: VarRef, op: str, value: Any, current: np.ndarray, allow_nonfi
         except ValueError:
             fits = False
         if not fits:
-            raise WeightMagicError(
+            raise ShapeMismatch(
                 f"shape mismatch for {ref.path} {op}: {format_shape(array.shape)} does not broadcast to "
                 f"{format_shape(shape)}."
             )
