@@ -304,3 +304,31 @@ def test_compare_with_inf_emits_no_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         compare(a, np.array([np.inf, 2.0], np.float32))
+
+
+def test_kernels_stay_in_bounds(tmp_path):
+    """The compiled kernels index without checks: here they run with numba's bounds checking on
+    (a fresh compile in a subprocess), on arrays whose blocks end short after blocks full of
+    values on edges, and on every tail length around a block."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import numpy as np
+        from tf_weightmagic.kernels import BLOCK
+        from tf_weightmagic.stats import summarize
+        from tf_weightmagic.changes import compare
+        rng = np.random.default_rng(0)
+        for n in (1, 3, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 7):
+            for bins in (1, 7, 32, 256, 300):
+                on_edges = rng.integers(0, bins + 1, size=n).astype(np.float32)
+                summarize(on_edges, bins)
+                summarize(rng.standard_normal(n), bins)
+            old = rng.standard_normal(n).astype(np.float32)
+            compare(old, old + 1)
+        print("in bounds")
+    """)
+    env = dict(__import__("os").environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and "in bounds" in done.stdout, done.stderr[-3000:]

@@ -101,6 +101,27 @@ def test_display_bundle_has_the_widget_and_static_html_and_text_fallbacks(widget
     assert "net" in data["text/plain"] and str(model.count_params()) in data["text/plain"].replace(",", "")
 
 
+def test_the_widgets_own_bundle_carries_the_fallbacks(widget):
+    data, _ = widget._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert 'data-testid="tf-weightmagic-report"' in data["text/html"] and "net" in data["text/plain"]
+
+
+def test_widget_magic_takes_the_report_options(shell, ns, model):
+    ns["model"] = model
+    inspector = shell.run_line_magic("weights", 'model -w --bins 8 --filter "*kernel" --no-stats')
+    try:
+        paths = [v["path"] for v in inspector.report["variables"]]
+        assert paths == [w.path for w in model.weights if w.path.endswith("kernel")]
+        assert inspector.report["bins"] == 8 and all(v["stats"] is None for v in inspector.report["variables"])
+        inspector.refresh()
+        assert [v["path"] for v in inspector.report["variables"]] == paths
+    finally:
+        inspector.close()
+    with pytest.raises(Exception, match="not with --widget"):
+        shell.run_line_magic("weights", "model -w --snapshot s")
+
+
 def test_front_end_ships_in_the_package_and_loads_nothing_from_the_network():
     js, css = (STATIC / "inspector.js").read_text(), (STATIC / "inspector.css").read_text()
     assert "export default" in js and 'data-testid": "tf-weightmagic"' in js

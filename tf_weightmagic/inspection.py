@@ -194,8 +194,21 @@ def resolve(obj: Any, label: Optional[str] = None, build: Optional[BuildShape] =
     return as_target(obj, label), []
 
 
-def report(target: Any, *, build: Optional[BuildShape] = None, label: Optional[str] = None, **options: Any) -> WeightReport:
-    """The :class:`WeightReport` of a layer, model, variable or module; options as ``%weights``'s."""
+def report(target: Any, *, build: Optional[BuildShape] = None, label: Optional[str] = None, widget: bool = False,
+           **options: Any) -> Any:
+    """The :class:`WeightReport` of a layer, model, variable or module; options as ``%weights``'s.
+
+    ``widget=True`` (``--widget``) gives the live widget of the same report instead.
+    """
+    if widget:
+        from .widget import inspect
+
+        unshown = sorted(k for k in ("values", "snapshot", "diff") if options.get(k))
+        if unshown:
+            raise WeightMagicError(f"{', '.join('--' + k for k in unshown)} not with --widget: run it without -w, "
+                                   "and the widget shows the same values afterwards.")
+        shown = {k: v for k, v in options.items() if k not in ("values", "snapshot", "diff")}
+        return inspect(target, label=label, build=build, **shown)
     resolved, notes = resolve(target, label, build)
     return report_target(resolved, notes=tuple(notes), **options)
 

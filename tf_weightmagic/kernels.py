@@ -18,7 +18,7 @@ def _exact_bins(block, idx, near, edges):
     """numpy's rule by search in float64 (``edges[i] <= x < edges[i+1]``, the last bin closed),
     for the values of this block whose guess was next to an edge."""
     last = edges.size - 2
-    for k in range(idx.size):
+    for k in range(block.size):
         if near[k]:
             j = np.searchsorted(edges, np.float64(block[k]), side="right") - 1
             idx[k] = min(max(j, 0), last)

@@ -14,7 +14,6 @@ from .inspection import namespace_report, report
 from .setting import set_weights
 from .step import step
 from .syntax import parse_assignments, parse_line, unquote
-from .widget import inspect
 
 
 def evaluate(shell: Any, expr: str, what: str = "target") -> Any:
@@ -105,8 +104,6 @@ class WeightMagics(Magics):
             return namespace_report(self.shell.user_ns)
         expr = " ".join(words)
         obj = evaluate(self.shell, expr)
-        if options.pop("widget"):
-            return inspect(obj, label=expr, build=options["build"])
         return report(obj, label=expr, **options)
 
     @output_can_be_silenced

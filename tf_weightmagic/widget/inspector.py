@@ -106,18 +106,18 @@ class Inspector(anywidget.AnyWidget):
     names = traitlets.Dict().tag(sync=True)
 
     def __init__(self, target: Any, *, label: Optional[str] = None, bins: int = 32, history: int = 24,
-                 namespace: Optional[dict] = None) -> None:
+                 namespace: Optional[dict] = None, **shown: Any) -> None:
         if isinstance(history, bool) or not isinstance(history, int) or history < 1:
             raise WeightMagicError(f"inspect(history={history!r}): expected a positive whole number of columns.")
         self._obj = target
         self._label = label or label_of(target)
-        self._bins = bins
+        self._shown = dict(shown, bins=bins)  # report options: bins, filter, trainable, non_trainable, stats
         self._namespace = namespace if namespace is not None else notebook_namespace()
         self._history: dict = {}
         self._history_length = history
         self._refreshes = 0
         self._target, _ = resolve(self._obj, self._label)
-        self._report = report_target(self._target, bins=self._bins)
+        self._report = report_target(self._target, **self._shown)
         # The first state goes out with the comm's open message, not as a second update.
         super().__init__(report=self._report.to_dict(), names=self._names())
         self.on_msg(self._on_message)
@@ -129,7 +129,7 @@ class Inspector(anywidget.AnyWidget):
         """Recompute the report (and, with ``record``, add a column to each distribution strip)."""
         self._refreshes += 1
         self._target, _ = resolve(self._obj, self._label)
-        self._report = report_target(self._target, bins=self._bins)
+        self._report = report_target(self._target, **self._shown)
         data = self._report.to_dict()
         paths = {v["path"] for v in data["variables"]}
         with self.hold_sync():
@@ -297,15 +297,26 @@ class Inspector(anywidget.AnyWidget):
     def _repr_html_(self) -> str:
         return self._report._repr_html_()
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view, plus the static HTML and text reports for viewers that cannot run widgets."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        return {**data, "text/html": self._repr_html_(), "text/plain": repr(self)}, metadata
 
-def inspect(target: Any, *, label: Optional[str] = None, build: Any = None, bins: int = 32,
-            history: int = 24) -> Inspector:
+
+def inspect(target: Any, *, label: Optional[str] = None, build: Any = None, bins: int = 32, history: int = 24,
+            filter: Optional[str] = None, trainable: bool = False, non_trainable: bool = False,
+            stats: bool = True) -> Inspector:
     """The interactive widget for a layer, model or variable (built first on ``build``).
 
-    ``bins``: histogram bins per variable; ``history``: columns kept per variable in the
-    distribution-over-time strip that :class:`WeightWatch` fills during ``fit``.
+    ``bins``, ``filter``, ``trainable``, ``non_trainable``, ``stats``: as for ``report``;
+    ``history``: columns kept per variable in the distribution-over-time strip that
+    :class:`WeightWatch` fills during ``fit``.
     """
     label = label or label_of(target)
     if build is not None:
         resolve(target, label, build)
-    return Inspector(target, label=label, bins=bins, history=history)
+    return Inspector(target, label=label, bins=bins, history=history, filter=filter, trainable=trainable,
+                     non_trainable=non_trainable, stats=stats)
