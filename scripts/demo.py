@@ -27,7 +27,11 @@ def execute() -> Path:
 
     OUT.mkdir(exist_ok=True)
     nb = nbformat.read(ROOT / "demo.ipynb", as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    # TensorFlow's C++ start-up log goes to the kernel's own stderr, not into the cells. With no
+    # widget state saved, nbconvert shows each widget's static HTML report (a saved view would need
+    # the widget's JavaScript from the network).
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}},
+                   extra_arguments=["--IPKernelApp.capture_fd_output=False"], store_widget_state=False).execute()
     nbformat.write(nb, OUT / "demo.ipynb")
     html, _ = HTMLExporter().from_notebook_node(nb)
     target = OUT / "demo.html"
@@ -37,6 +41,7 @@ def execute() -> Path:
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the kernel inherits it: no TensorFlow start-up log in cells
     if has_display() and "--execute" not in sys.argv:
         subprocess.run([sys.executable, "-m", "jupyter", "lab", str(ROOT / "demo.ipynb")], check=True)
     else:

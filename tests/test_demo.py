@@ -19,3 +19,6 @@ def test_demo_notebook_executes_without_errors():
     text = html.read_text()
     assert "not built" in text and "896" in text
     assert 'data-testid="tf-weightmagic-report"' in text
+    # the widget's output is its static report, not an empty placeholder for JavaScript from the network
+    assert '<script type="application/vnd.jupyter.widget-view+json">' not in text
+    assert "cudart_stub" not in text and "absl::InitializeLog" not in text  # no TensorFlow start-up log in cells

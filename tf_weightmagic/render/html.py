@@ -62,23 +62,24 @@ def _variables_table(variables: list) -> str:
     if not variables:
         return ""
     head = "".join(f"<th>{h}</th>" for h in (
-        "variable", "shape", "dtype", "trainable", "size", "memory", "min", "max", "mean", "std", "zeros", "NaN", "Inf", "histogram", ""
+        "variable", "shape", "dtype", "trainable", "size", "memory", "min", "max", "mean", "std", "zeros", "NaN", "Inf", "histogram"
     ))
     rows = []
     for v in variables:
         s = v.stats
         dtype = v.dtype + (f"→{v.compute_dtype}" if v.compute_dtype else "")
-        cells = [escape(v.path), format_shape(v.shape), dtype,
+        # flags stand beside the name, where a wide table cannot push them out of sight
+        marks = _flags(v.flags) + (badge(f"{v.replicas} replicas") if v.replicas else "")
+        cells = [escape(v.path) + (" " + marks if marks else ""), format_shape(v.shape), dtype,
                  badge("trainable", "ok") if v.trainable else badge("frozen", "off"), fmt_int(v.size), format_bytes(v.bytes)]
         if s is None:
             cells += [""] * 8
         else:
             cells += [fmt_num(s.min), fmt_num(s.max), fmt_num(s.mean), fmt_num(s.std), fmt_pct(s.zero_fraction),
                       str(s.nan), str(s.inf), svg_histogram(v.histogram.counts)]
-        extra = _flags(v.flags) + (badge(f"{v.replicas} replicas") if v.replicas else "")
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells + [extra]) + "</tr>")
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         if v.values is not None:
-            rows.append(f'<tr><td colspan="15"><pre>{escape(v.values)}</pre></td></tr>')
+            rows.append(f'<tr><td colspan="14"><pre>{escape(v.values)}</pre></td></tr>')
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
