@@ -545,3 +545,16 @@ def test_a_dry_run_step_does_not_build_an_unbuilt_model(shell, ns, batch):
     ns["model"] = model
     refused(shell, "--dry-run model --step --loss mse --x xb --y yb", "--dry-run", "not built")
     assert not model.built
+
+
+def test_compile_again_with_another_loss_is_what_the_next_step_uses(shell, ns, batch):
+    model = sequential()
+    reference = twin(model, sequential)
+    ns["model"] = model
+    model.compile(optimizer="sgd", loss="mse")
+    sw(shell, "model --step --lr 0.05 --x xb --y yb")
+    sgd_by_hand(reference, X, Y, 0.05)
+    model.compile(optimizer="sgd", loss="mae")
+    sw(shell, "model --step --lr 0.05 --x xb --y yb")
+    sgd_by_hand(reference, X, Y, 0.05, keras.losses.mean_absolute_error)
+    assert_same_values(model, reference)

@@ -144,7 +144,9 @@ def _traced(model: Any, loss_fn: Any) -> Traced:
     """
     eager = bool(getattr(model, "run_eagerly", False))
     per_model = _TRACED.setdefault(model, {})
-    key = (id(loss_fn), eager, tuple(id(v) for v in model.trainable_weights))
+    # compile() again makes a new compiled loss, which a trace of the old one would keep using
+    compiled = id(getattr(model, "_compile_loss", None)) if loss_fn is COMPILED else None
+    key = (id(loss_fn), compiled, eager, tuple(id(v) for v in model.trainable_weights))
     if key not in per_model:
         variables = list(model.trainable_weights)
         objective = _objective(model, loss_fn)
