@@ -558,3 +558,12 @@ def test_compile_again_with_another_loss_is_what_the_next_step_uses(shell, ns, b
     sw(shell, "model --step --lr 0.05 --x xb --y yb")
     sgd_by_hand(reference, X, Y, 0.05, keras.losses.mean_absolute_error)
     assert_same_values(model, reference)
+
+
+def test_set_weights_with_step_is_step(ns):
+    model = sequential()
+    reference = twin(model, sequential)
+    result = tf_weightmagic.set_weights(model, step=True, x=X, y=Y, loss="mse", lr=0.05, optimizer="sgd")
+    sgd_by_hand(reference, X, Y, 0.05)
+    assert_same_values(model, reference)
+    assert result.extra.steps == 1

@@ -122,6 +122,7 @@ def set_weights(
     unfreeze: Optional[str] = None, dry_run: bool = False, allow_nonfinite: bool = False,
     undo: Optional[int] = None, history: bool = False, save: Optional[str] = None, load: Optional[str] = None,
     skip_mismatch: bool = False, label: Optional[str] = None, holders: Optional[Sequence] = None,
+    step: bool = False, **step_options: Any,
 ) -> Any:
     """Change weights or trainable flags, all or nothing, journaled for undo; returns what changed.
 
@@ -130,7 +131,15 @@ def set_weights(
     A value is an array, list, scalar (broadcast), tensor, variable or Keras initializer.
     ``holders``: models that contain ``target``; when flags change, each compiled one gets a
     note on whether its next ``fit`` sees the change (default: the compiled models in the notebook).
+    ``step=True`` with ``x``, ``y``, ``loss``, ``lr``, ``optimizer``, ``steps``, ``batch_size``
+    (``%setweights --step``) is :func:`tf_weightmagic.step`.
     """
+    if step:
+        from .step import step as take_step
+
+        return take_step(target, dry_run=dry_run, allow_nonfinite=allow_nonfinite, label=label, **step_options)
+    if step_options:
+        raise WeightMagicError(f"{', '.join(sorted(step_options))}: only for a gradient step; add step=True (--step).")
     if history:
         return _history()
     if undo is not None:
