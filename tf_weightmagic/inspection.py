@@ -93,13 +93,14 @@ def _variable_info(ref: VarRef, array: Optional[np.ndarray], bins: int, stats: b
     )
 
 
-def _in_parallel(fn: Any, refs: list, meanwhile: Any) -> tuple:
-    """``([fn(r) for r in refs], meanwhile())``: large variables on one thread per core, each thread
-    given an equal share of their values, while this thread does the small ones, then ``meanwhile``.
+def _in_parallel(fn: Any, refs: list) -> list:
+    """``[fn(r, r.read()) for r in refs]``: the large variables on one thread per core, each thread
+    given an equal share of their values, then the small ones on this thread.
 
-    numpy and the stats kernel release the GIL, so large variables overlap across threads and with
-    the Python work here (small variables, reading them, the layer records), which threads would
-    only make wait for the GIL. The large ones are read here first: reads are TensorFlow ops.
+    numpy and the stats kernel release the GIL, so large variables overlap across threads. Small
+    ones are mostly Python and wait until then: a thread running Python holds the GIL for up to a
+    switch interval (5 ms) each time a worker needs it back, which would stall the workers.
+    Values are read here: reads are TensorFlow ops, Python-heavy and zero-copy.
     """
     results: list = [None] * len(refs)
     large = sorted((i for i, r in enumerate(refs) if r.size >= PARALLEL_SIZE), key=lambda i: -refs[i].size)
@@ -115,12 +116,10 @@ def _in_parallel(fn: Any, refs: list, meanwhile: Any) -> tuple:
             results[i] = fn(refs[i], array)
 
     with ThreadPoolExecutor(_WORKERS) as pool:
-        running = [pool.submit(run, share) for share in shares if share]
-        run([(i, r.read()) for i, r in enumerate(refs) if r.size < PARALLEL_SIZE])
-        after = meanwhile()
-        for job in running:
+        for job in [pool.submit(run, share) for share in shares if share]:
             job.result()
-    return results, after
+    run([(i, r.read()) for i, r in enumerate(refs) if r.size < PARALLEL_SIZE])
+    return results
 
 
 def report_target(
@@ -138,15 +137,11 @@ def report_target(
         notes.append(SESSION.snapshots.put(snapshot, capture(target.variables)))
     dtypes = _compute_dtypes(target)
 
-    def layer_infos() -> tuple:
-        return tuple(_layer_info(target, n) for n in target.layers)
-
     if stats or values or before:
-        infos, layers = _in_parallel(lambda r, array: _variable_info(
-            r, array, int(bins), stats, values, dtypes.get(r.layer_path), before), chosen, layer_infos)
+        infos = _in_parallel(lambda r, array: _variable_info(
+            r, array, int(bins), stats, values, dtypes.get(r.layer_path), before), chosen)
     else:
         infos = [_variable_info(r, None, int(bins), False, False, dtypes.get(r.layer_path), None) for r in chosen]
-        layers = layer_infos()
     unchanged: tuple = ()
     if before is not None:
         missing = [v.path for v in chosen if v.path not in before.values]
@@ -160,7 +155,7 @@ def report_target(
         notes.append(_unbuilt_note(target, state))
     return WeightReport(
         target=target.label, cls=type(target.obj).__name__, kind=target.kind, build_state=state,
-        layers=layers, variables=tuple(infos),
+        layers=tuple(_layer_info(target, n) for n in target.layers), variables=tuple(infos),
         trainable_params=sum(v.size for v in target.variables if v.trainable),
         non_trainable_params=sum(v.size for v in target.variables if not v.trainable),
         bytes=sum(v.size * v.itemsize for v in target.variables), total_variables=len(target.variables),

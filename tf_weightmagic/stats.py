@@ -73,9 +73,16 @@ def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
     a range a few float64 ulps wide, such as subnormals or integers past 2**53."""
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
+    step = (hi - lo) / bins
+    if hi - lo > 4 * bins * math.ulp(max(abs(lo), abs(hi))) and step != 0:
+        # np.linspace(lo, hi, bins + 1), op for op (it is most of a small array's cost), and bins
+        # wider than a few ulps: they increase, no need to look
+        edges = np.arange(bins + 1, dtype=np.float64)
+        edges *= step
+        edges += lo
+        edges[-1] = hi
+        return edges
     edges = np.linspace(lo, hi, bins + 1)
-    if hi - lo > 4 * bins * math.ulp(max(abs(lo), abs(hi))):
-        return edges  # bins wider than a few ulps: they increase, no need to look
     while not np.all(np.diff(edges) > 0):
         pad = bins * max(hi - lo, float(np.spacing(max(abs(lo), abs(hi)))))
         lo, hi = lo - pad, hi + pad
