@@ -17,7 +17,7 @@ from .records import LayerInfo, NamespaceReport, NamespaceRow, VariableInfo, Wei
 from .session import SESSION
 from .shapes import BuildShape, parse_build_shape
 from .snapshots import capture
-from .stats import summarize
+from .stats import summarize_many
 
 _WORKERS = min(4, os.cpu_count() or 1)
 PARALLEL_SIZE = 1 << 16
@@ -70,14 +70,15 @@ def _compute_dtypes(target: Target) -> dict:
     return {n.path: n.compute_dtype for n in target.layers if n.compute_dtype and n.compute_dtype != n.variable_dtype}
 
 
-def _variable_info(ref: VarRef, array: Optional[np.ndarray], bins: int, stats: bool, values: bool,
+def _variable_info(ref: VarRef, array: Optional[np.ndarray], summarized: Optional[tuple], values: bool,
                    compute_dtype: Optional[str], before) -> VariableInfo:
-    """The record of one variable; ``array`` is its values, read already (``None`` for structure only)."""
-    summary = histogram = text = change = None
+    """The record of one variable: ``array`` is its values, read already, and ``summarized`` their
+    ``(Stats, Histogram)`` (``None`` for structure only)."""
+    summary, histogram = summarized or (None, None)
+    text = change = None
     replicas, agree = 0, None
     if array is not None:
-        if stats:
-            summary, histogram = summarize(array, bins)
+        if summarized is not None:
             copies = ref.replicas()
             if copies:
                 replicas = len(copies)
@@ -93,33 +94,39 @@ def _variable_info(ref: VarRef, array: Optional[np.ndarray], bins: int, stats: b
     )
 
 
-def _in_parallel(fn: Any, refs: list) -> list:
-    """``[fn(r, r.read()) for r in refs]``: the large variables on one thread per core, each thread
-    given an equal share of their values, then the small ones on this thread.
+def _summaries(refs: list, bins: int, meanwhile: Any) -> tuple:
+    """``(arrays, [(Stats, Histogram)], meanwhile())`` of ``refs``: the large variables on one thread
+    per core, each thread given an equal share of their values in one compiled call, while this
+    thread reads and summarizes the small ones, then runs ``meanwhile``.
 
-    numpy and the stats kernel release the GIL, so large variables overlap across threads. Small
-    ones are mostly Python and wait until then: a thread running Python holds the GIL for up to a
-    switch interval (5 ms) each time a worker needs it back, which would stall the workers.
-    Values are read here: reads are TensorFlow ops, Python-heavy and zero-copy.
+    The compiled call holds no GIL from start to finish, so the Python here (TensorFlow's read ops,
+    the small variables) runs beside it without stalling it. Reads are zero-copy.
     """
-    results: list = [None] * len(refs)
+    arrays = [None] * len(refs)
+    summaries: list = [None] * len(refs)
     large = sorted((i for i, r in enumerate(refs) if r.size >= PARALLEL_SIZE), key=lambda i: -refs[i].size)
     shares: list = [[] for _ in range(_WORKERS)]
     load = [0] * _WORKERS
     for i in large:
+        arrays[i] = refs[i].read()
         lightest = load.index(min(load))
-        shares[lightest].append((i, refs[i].read()))
+        shares[lightest].append(i)
         load[lightest] += refs[i].size
 
     def run(share: list) -> None:
-        for i, array in share:
-            results[i] = fn(refs[i], array)
+        for i, summary in zip(share, summarize_many([arrays[i] for i in share], bins)):
+            summaries[i] = summary
 
     with ThreadPoolExecutor(_WORKERS) as pool:
-        for job in [pool.submit(run, share) for share in shares if share]:
+        running = [pool.submit(run, share) for share in shares if share]
+        small = [i for i, r in enumerate(refs) if r.size < PARALLEL_SIZE]
+        for i in small:
+            arrays[i] = refs[i].read()
+        run(small)
+        after = meanwhile()
+        for job in running:
             job.result()
-    run([(i, r.read()) for i, r in enumerate(refs) if r.size < PARALLEL_SIZE])
-    return results
+    return arrays, summaries, after
 
 
 def report_target(
@@ -137,11 +144,16 @@ def report_target(
         notes.append(SESSION.snapshots.put(snapshot, capture(target.variables)))
     dtypes = _compute_dtypes(target)
 
-    if stats or values or before:
-        infos = _in_parallel(lambda r, array: _variable_info(
-            r, array, int(bins), stats, values, dtypes.get(r.layer_path), before), chosen)
+    def layer_infos() -> tuple:
+        return tuple(_layer_info(target, n) for n in target.layers)
+
+    if stats:
+        arrays, summaries, layers = _summaries(chosen, int(bins), layer_infos)
     else:
-        infos = [_variable_info(r, None, int(bins), False, False, dtypes.get(r.layer_path), None) for r in chosen]
+        arrays = [r.read() for r in chosen] if values or before else [None] * len(chosen)
+        summaries, layers = [None] * len(chosen), layer_infos()
+    infos = [_variable_info(r, a, s, values, dtypes.get(r.layer_path), before)
+             for r, a, s in zip(chosen, arrays, summaries)]
     unchanged: tuple = ()
     if before is not None:
         missing = [v.path for v in chosen if v.path not in before.values]
@@ -155,7 +167,7 @@ def report_target(
         notes.append(_unbuilt_note(target, state))
     return WeightReport(
         target=target.label, cls=type(target.obj).__name__, kind=target.kind, build_state=state,
-        layers=tuple(_layer_info(target, n) for n in target.layers), variables=tuple(infos),
+        layers=layers, variables=tuple(infos),
         trainable_params=sum(v.size for v in target.variables if v.trainable),
         non_trainable_params=sum(v.size for v in target.variables if not v.trainable),
         bytes=sum(v.size * v.itemsize for v in target.variables), total_variables=len(target.variables),

@@ -137,3 +137,92 @@ def change(old, new):
         changed += c
     magnitude[0:1].view(np.int64)[0] = top
     return delta_sq, old_sq, magnitude[0], changed
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def _key_range(bits):
+    """The smallest and largest order key of a block of float32 bits. The key (the bits with the
+    magnitude flipped where the sign is set) orders as the floats do, NaN past ±Inf, and as
+    integers it vectorizes, which a float min/max does not."""
+    lo = np.int32(0x7FFFFFFF)
+    hi = np.int32(-0x80000000)
+    for k in range(bits.size):
+        b = bits[k]
+        key = b ^ ((b >> 31) & np.int32(0x7FFFFFFF))
+        lo = min(lo, key)
+        hi = max(hi, key)
+    return lo, hi
+
+
+@njit(nogil=True, cache=True)
+def _from_key(key, scratch):
+    scratch[0] = key ^ ((key >> 31) & np.int32(0x7FFFFFFF))
+    return np.float64(scratch.view(np.float32)[0])
+
+
+@njit(nogil=True, cache=True)
+def _numpy_edges(lo, hi, edges):
+    """``np.linspace(lo, hi, bins + 1)`` op for op (a constant gets ±0.5, as in np.histogram);
+    False where the edges would not strictly increase (the caller widens them)."""
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    bins = edges.size - 1
+    step = (hi - lo) / bins
+    if step == 0:
+        return False
+    for j in range(bins + 1):
+        edges[j] = j * step + lo
+    edges[bins] = hi
+    for j in range(bins):
+        if not edges[j + 1] > edges[j]:
+            return False
+    return True
+
+
+@njit(nogil=True, cache=True)
+def summarize_float32(arrays, sums, zeros, counts, edges, done, idx):
+    """Everything ``stats.summarize`` computes, for a list of 1-D float32 arrays in one call, so a
+    worker thread needs the GIL only to start and to finish.
+
+    Per array ``i``: ``sums[i] = (min, max, sum, Σ(x - mean)²)``, ``zeros[i]``, ``counts[i]`` and
+    ``edges[i]`` as numpy would give them. ``done[i]`` is False where the array is empty, holds
+    NaN/Inf, or needs widened edges: ``summarize`` does those.
+    """
+    scratch = np.empty(1, np.int32)
+    bins = counts.shape[1]
+    largest = 3.4028234663852886e38
+    for i in range(len(arrays)):
+        values = arrays[i]
+        n = values.size
+        done[i] = False
+        if n == 0:
+            continue
+        bits = values.view(np.int32)
+        key_lo, key_hi = np.int32(0x7FFFFFFF), np.int32(-0x80000000)
+        for start in range(0, n, BLOCK):
+            a, b = _key_range(bits[start:min(start + BLOCK, n)])
+            key_lo, key_hi = min(key_lo, a), max(key_hi, b)
+        lo, hi = _from_key(key_lo, scratch), _from_key(key_hi, scratch)
+        if not (np.isfinite(lo) and np.isfinite(hi)) or not _numpy_edges(lo, hi, edges[i]):
+            continue
+        e = edges[i]
+        if lo == hi:
+            j = min(max(np.searchsorted(e, lo, side="right") - 1, 0), bins - 1)
+            counts[i, j] = n
+            sums[i, 0], sums[i, 1], sums[i, 2], sums[i, 3] = lo, hi, lo * n, 0.0
+            zeros[i] = n if lo == 0 else 0
+            done[i] = True
+            continue
+        first, last = e[0], e[bins]
+        norm = bins / (last - first)
+        # where the guess could overflow in float32, every value is searched instead
+        search_all = not (last - first <= largest / 2 and norm <= largest and np.float64(np.float32(first)) == first)
+        origin, scale = (np.float32(0), np.float32(0)) if search_all else (np.float32(first), np.float32(norm))
+        tol = np.float32(bins * 1e-6)
+        shift = lo / 2 + hi / 2
+        total, squares, z = accumulate(values, origin, scale, e, shift, tol, np.float32(1) - tol, np.float32(bins),
+                                       search_all, counts[i], idx)
+        sums[i, 0], sums[i, 1], sums[i, 2] = lo, hi, total
+        sums[i, 3] = max(squares - n * (total / n - shift) ** 2, 0.0)
+        zeros[i] = z
+        done[i] = True

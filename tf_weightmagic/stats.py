@@ -142,10 +142,48 @@ def _finite(flat: np.ndarray) -> tuple:
     return flat[np.isfinite(flat)], nan, inf
 
 
+def _summary(size: int, nan: int, inf: int, n: int, lo: float, hi: float, total: float, squares: float, zeros: int,
+             counts: np.ndarray, edges: np.ndarray) -> tuple:
+    mean = total / n
+    stats = Stats(
+        size=size, finite=n, nan=nan, inf=inf, zero_fraction=zeros / size,
+        min=lo, max=hi, mean=mean, std=math.sqrt(squares / n), norm=math.sqrt(squares + n * mean * mean),
+    )
+    return stats, Histogram(counts, edges)
+
+
 def summarize(array: np.ndarray, bins: int = 32) -> tuple:
-    """``(Stats, Histogram)`` of ``array``: a min/max pass, then one compiled pass; copies only
-    if it holds NaN/Inf (their min or max is not finite)."""
-    flat = np.asarray(array).reshape(-1)
+    """``(Stats, Histogram)`` of ``array``: min/max, then one compiled pass; copies only if it holds
+    NaN/Inf (its min or max is then not finite)."""
+    return summarize_many([array], bins)[0]
+
+
+def summarize_many(arrays: list, bins: int = 32) -> list:
+    """``summarize`` of each array; the float32 ones (nearly every Keras weight) in a single compiled
+    call that needs the GIL only to start and to finish, which is what a worker thread wants."""
+    flat = [np.asarray(a).reshape(-1) for a in arrays]
+    fast = [i for i, a in enumerate(flat) if a.dtype == np.float32 and a.flags.c_contiguous]
+    results: list = [None] * len(flat)
+    if fast:
+        from numba.typed import List
+
+        from .kernels import BLOCK, summarize_float32
+
+        k = len(fast)
+        sums, zeros, done = np.empty((k, 4)), np.zeros(k, np.int64), np.zeros(k, np.bool_)
+        counts, edges = np.zeros((k, bins), np.int64), np.empty((k, bins + 1))
+        idx = np.empty(BLOCK, np.uint8 if bins <= 256 else np.uint32)
+        summarize_float32(List([flat[i] for i in fast]), sums, zeros, counts, edges, done, idx)
+        for row, i in enumerate(fast):
+            if done[row]:
+                lo, hi, total, squares = (float(x) for x in sums[row])
+                size = flat[i].size
+                results[i] = _summary(size, 0, 0, size, lo, hi, total, squares, int(zeros[row]), counts[row], edges[row])
+    return [r if r is not None else _summarize_one(a, bins) for r, a in zip(results, flat)]
+
+
+def _summarize_one(flat: np.ndarray, bins: int) -> tuple:
+    """``summarize`` of one flat array: any dtype, NaN/Inf, edges that need widening."""
     if flat.dtype == np.bool_:
         flat = flat.view(np.uint8)
     values, nan, inf = flat, 0, 0
@@ -159,9 +197,4 @@ def summarize(array: np.ndarray, bins: int = 32) -> tuple:
         stats = Stats(flat.size, 0, nan, inf, 0.0, math.nan, math.nan, math.nan, math.nan, math.nan)
         return stats, Histogram(np.zeros(bins, dtype=np.int64), edges)
     total, squares, zeros, counts, edges = _one_pass(values, lo, hi, bins)
-    mean = total / n
-    stats = Stats(
-        size=flat.size, finite=n, nan=nan, inf=inf, zero_fraction=zeros / flat.size,
-        min=lo, max=hi, mean=mean, std=math.sqrt(squares / n), norm=math.sqrt(squares + n * mean * mean),
-    )
-    return stats, Histogram(counts, edges)
+    return _summary(flat.size, nan, inf, n, lo, hi, total, squares, zeros, counts, edges)
