@@ -5,7 +5,7 @@
 ResNet50(weights=None, input_shape=(64, 64, 3), classes=10), batch 8, SGD(0.01), after warm-up.
 """
 
-from common import median_ms, table
+from common import interleaved_medians_ms, table
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -41,9 +41,8 @@ def main() -> None:
         tf_weightmagic.step(model, x=x, y=y, loss="sparse_categorical_crossentropy", optimizer="sgd", lr=0.01)
         tf_weightmagic.SESSION.journal.entries.clear()
 
-    eager = median_ms(eager_step, repeats=7, warmup=2)
-    traced = median_ms(traced_step, repeats=7, warmup=2)
-    step = median_ms(ours, repeats=7, warmup=2)
+    medians = interleaved_medians_ms({"eager": eager_step, "traced": traced_step, "ours": ours}, rounds=7, warmup=2)
+    eager, traced, step = medians["eager"], medians["traced"], medians["ours"]
     rows = [
         ("hand-written `GradientTape` + `optimizer.apply` (eager)", f"{eager:.0f} ms", "1.00×"),
         ("the same with the gradient in a `tf.function`", f"{traced:.0f} ms", f"{traced / eager:.2f}×"),

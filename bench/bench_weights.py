@@ -2,11 +2,12 @@
 
     python bench/bench_weights.py
 
-Prints a markdown table of medians and their ratio to the floor (a numpy sum over every
-variable's array: each byte read once), then the peak extra resident memory of a full report.
+Prints a markdown table of medians (every case timed once per round, round after round) and
+their ratio to the floor (a numpy sum over every variable's array: each byte read once), then
+the peak extra resident memory of a full report.
 """
 
-from common import median_ms, peak_extra_bytes, table
+from common import interleaved_medians_ms, peak_extra_bytes, table
 
 import keras  # noqa: E402
 import lovely_numpy  # noqa: E402
@@ -30,24 +31,26 @@ def main() -> None:
     shell.run_line_magic("load_ext", "tf_weightmagic")
     shell.user_ns["model"] = model
 
-    floor = median_ms(lambda: [a.sum() for a in arrays])
-    cases = [
-        ("numpy sum over every variable (the floor)", floor),
-        ("every variable to numpy (`v.numpy()`)", median_ms(lambda: [v.numpy() for v in variables])),
-        ("naive numpy stats", median_ms(lambda: [naive_stats(a) for a in arrays])),
-        ("lovely-numpy summary of every variable", median_ms(lambda: [str(lovely_numpy.lo(a)) for a in arrays], repeats=3)),
-        ("`model.summary()`", median_ms(lambda: model.summary(print_fn=lambda *a, **k: None))),
-        ("`np.histogram(a, 64)` on every variable", median_ms(lambda: [np.histogram(a, 64) for a in arrays], repeats=3)),
-        ("**`report(model, stats=False)`**", median_ms(lambda: tf_weightmagic.report(model, stats=False))),
-        ("**`report(model)`: every statistic and histogram**", median_ms(lambda: tf_weightmagic.report(model))),
-        ("**`%weights model`** (IPython shell)", median_ms(lambda: shell.run_line_magic("weights", "model"))),
-    ]
-    rows = [(what, f"{ms:.0f} ms", f"{ms / floor:.1f}×") for what, ms in cases]
+    FLOOR, SUMMARY, FULL = ("numpy sum over every variable (the floor)", "`model.summary()`",
+                            "**`report(model)`: every statistic and histogram**")
+    medians = interleaved_medians_ms({
+        FLOOR: lambda: [a.sum() for a in arrays],
+        "every variable to numpy (`v.numpy()`)": lambda: [v.numpy() for v in variables],
+        "naive numpy stats": lambda: [naive_stats(a) for a in arrays],
+        "lovely-numpy summary of every variable": lambda: [str(lovely_numpy.lo(a)) for a in arrays],
+        SUMMARY: lambda: model.summary(print_fn=lambda *a, **k: None),
+        "`np.histogram(a, 64)` on every variable": lambda: [np.histogram(a, 64) for a in arrays],
+        "**`report(model, stats=False)`**": lambda: tf_weightmagic.report(model, stats=False),
+        FULL: lambda: tf_weightmagic.report(model),
+        "**`%weights model`** (IPython shell)": lambda: shell.run_line_magic("weights", "model"),
+    }, rounds=11)
+    floor = medians[FLOOR]
+    rows = [(what, f"{ms:.0f} ms", f"{ms / floor:.1f}×") for what, ms in medians.items()]
     print(f"ResNet50(weights=None): {model.count_params():,} parameters, {len(variables)} variables\n")
     print(table(rows, ["what", "median", "× floor"]))
 
     largest = max(a.nbytes for a in arrays)
-    full, summary = cases[7][1], cases[4][1]
+    full, summary = medians[FULL], medians[SUMMARY]
     print(f"\npeak extra resident memory of a full report: {peak / 2**20:.1f} MiB "
           f"(largest single variable: {largest / 2**20:.1f} MiB)")
     print(f"targets: full report ≤ 4× floor: {'met' if full <= 4 * floor else 'not met'} ({full / floor:.1f}×); "

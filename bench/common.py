@@ -7,16 +7,19 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def median_ms(fn, repeats: int = 7, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` in milliseconds."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+def interleaved_medians_ms(cases: dict, rounds: int = 9, warmup: int = 1) -> dict:
+    """Median wall time of each ``cases[name]()`` in ms, timed round by round (one call of each
+    case per round), so a machine that slows down for a while slows every case alike."""
+    for fn in cases.values():
+        for _ in range(warmup):
+            fn()
+    times: dict = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, fn in cases.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: 1000 * statistics.median(t) for name, t in times.items()}
 
 
 def table(rows: list, headers: list) -> str:
