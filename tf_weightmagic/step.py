@@ -168,7 +168,7 @@ def _why_no_gradient(ref: VarRef, trainable_ids: set, owners: dict) -> Optional[
     """Why a variable of the target is not updated by the step, in the user's words."""
     if id(ref.variable) in trainable_ids:
         return None
-    if np.dtype(ref.read().dtype).kind in "iub":
+    if ref.dtype.startswith(("int", "uint", "bool")):
         return "integer dtype"
     owner = owners.get(ref.layer_path)
     if owner is not None and not owner.trainable:
