@@ -92,6 +92,50 @@ def accumulate(values, lo, norm, edges, shift, tol, upper, top, search_all, coun
     return total, squares, zeros
 
 
+@njit(nogil=True, cache=True)
+def pass_about(values, lo, hi, edges, counts, idx, largest):
+    """``(sum, Σ(x - shift)², zeros, shift)`` of finite ``values`` within ``lo..hi``, their histogram
+    added into ``counts``; ``shift`` is the range's midpoint, so the mean need not be known first.
+
+    The guess runs in the array's dtype (``largest`` is its largest number): where it could
+    overflow there, or its origin is not exact there, every value is searched instead.
+    """
+    bins = counts.size
+    shift = lo / 2 + hi / 2
+    if lo == hi:
+        counts[min(max(np.searchsorted(edges, lo, side="right") - 1, 0), bins - 1)] += values.size
+        return lo * values.size, 0.0, values.size if lo == 0 else 0, shift
+    first, last = edges[0], edges[bins]
+    norm = bins / (last - first)
+    guess = np.zeros(5, values.dtype)  # origin, scale, tol, 1 - tol, bins: numbers in the array's dtype
+    guess[0] = first
+    search_all = not (abs(first) <= largest and abs(last) <= largest and last - first <= largest / 2
+                      and norm <= largest and np.float64(guess[0]) == first)
+    if search_all:
+        guess[0] = 0
+    else:
+        guess[1] = norm
+    guess[2] = bins * 1e-6
+    guess[3] = 1 - guess[2]
+    guess[4] = bins
+    total, squares, zeros = accumulate(values, guess[0], guess[1], edges, shift, guess[2], guess[3], guess[4],
+                                       search_all, counts, idx)
+    return total, squares, zeros, shift
+
+
+@njit(nogil=True, cache=True)
+def about_mean(squares, total, n, shift):
+    """``Σ(x - mean)²`` from ``Σ(x - shift)²``."""
+    return max(squares - n * (total / n - shift) ** 2, 0.0)
+
+
+@njit(nogil=True, cache=True)
+def one_pass(values, lo, hi, edges, counts, idx, largest):
+    """``(sum, Σ(x - mean)², zeros)`` of one array in one pass, its histogram added into ``counts``."""
+    total, squares, zeros, shift = pass_about(values, lo, hi, edges, counts, idx, largest)
+    return total, about_mean(squares, total, values.size, shift), zeros
+
+
 @njit(nogil=True, cache=True, fastmath={"reassoc", "contract"})
 def _change_block(old, new, magnitude, bits):
     """Σ Δ², Σ old², the bits of max |Δ| and how many changed, for one block.
@@ -161,7 +205,7 @@ def _from_key(key, scratch):
 
 
 @njit(nogil=True, cache=True)
-def _numpy_edges(lo, hi, edges):
+def numpy_edges(lo, hi, edges):
     """``np.linspace(lo, hi, bins + 1)`` op for op (a constant gets ±0.5, as in np.histogram);
     False where the edges would not strictly increase (the caller widens them)."""
     if lo == hi:
@@ -203,26 +247,9 @@ def summarize_float32(arrays, sums, zeros, counts, edges, done, idx):
             a, b = _key_range(bits[start:min(start + BLOCK, n)])
             key_lo, key_hi = min(key_lo, a), max(key_hi, b)
         lo, hi = _from_key(key_lo, scratch), _from_key(key_hi, scratch)
-        if not (np.isfinite(lo) and np.isfinite(hi)) or not _numpy_edges(lo, hi, edges[i]):
+        if not (np.isfinite(lo) and np.isfinite(hi)) or not numpy_edges(lo, hi, edges[i]):
             continue
-        e = edges[i]
-        if lo == hi:
-            j = min(max(np.searchsorted(e, lo, side="right") - 1, 0), bins - 1)
-            counts[i, j] = n
-            sums[i, 0], sums[i, 1], sums[i, 2], sums[i, 3] = lo, hi, lo * n, 0.0
-            zeros[i] = n if lo == 0 else 0
-            done[i] = True
-            continue
-        first, last = e[0], e[bins]
-        norm = bins / (last - first)
-        # where the guess could overflow in float32, every value is searched instead
-        search_all = not (last - first <= largest / 2 and norm <= largest and np.float64(np.float32(first)) == first)
-        origin, scale = (np.float32(0), np.float32(0)) if search_all else (np.float32(first), np.float32(norm))
-        tol = np.float32(bins * 1e-6)
-        shift = lo / 2 + hi / 2
-        total, squares, z = accumulate(values, origin, scale, e, shift, tol, np.float32(1) - tol, np.float32(bins),
-                                       search_all, counts[i], idx)
-        sums[i, 0], sums[i, 1], sums[i, 2] = lo, hi, total
-        sums[i, 3] = max(squares - n * (total / n - shift) ** 2, 0.0)
+        total, squares, z = one_pass(values, lo, hi, edges[i], counts[i], idx, largest)
+        sums[i, 0], sums[i, 1], sums[i, 2], sums[i, 3] = lo, hi, total, squares
         zeros[i] = z
         done[i] = True

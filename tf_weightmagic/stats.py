@@ -71,17 +71,13 @@ def _range(flat: np.ndarray) -> tuple:
 def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
     """numpy's edges (a constant gets ±0.5), widened only where they would not strictly increase:
     a range a few float64 ulps wide, such as subnormals or integers past 2**53."""
+    from .kernels import numpy_edges
+
+    edges = np.empty(bins + 1)
+    if numpy_edges(lo, hi, edges):
+        return edges
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
-    step = (hi - lo) / bins
-    if hi - lo > 4 * bins * math.ulp(max(abs(lo), abs(hi))) and step != 0:
-        # np.linspace(lo, hi, bins + 1), op for op (it is most of a small array's cost), and bins
-        # wider than a few ulps: they increase, no need to look
-        edges = np.arange(bins + 1, dtype=np.float64)
-        edges *= step
-        edges += lo
-        edges[-1] = hi
-        return edges
     edges = np.linspace(lo, hi, bins + 1)
     while not np.all(np.diff(edges) > 0):
         pad = bins * max(hi - lo, float(np.spacing(max(abs(lo), abs(hi)))))
@@ -100,38 +96,21 @@ def _chunks(flat: np.ndarray, work: np.dtype):
 
 
 def _one_pass(values: np.ndarray, lo: float, hi: float, bins: int) -> tuple:
-    """``(sum, Σ(x - mean)², zeros, counts, edges)`` of finite ``values`` in one compiled pass.
+    """``(sum, Σ(x - mean)², zeros, counts, edges)`` of finite ``values`` of any dtype in one compiled
+    pass; dtypes the kernel does not take are converted a chunk at a time."""
+    from .kernels import BLOCK, about_mean, pass_about
 
-    Squares are taken about the range's midpoint and moved to the mean afterwards, so the
-    mean need not be known first; the midpoint keeps the cancellation small.
-    """
     edges = _edges(lo, hi, bins)
     counts = np.zeros(bins, dtype=np.int64)
-    n = values.size
-    if lo == hi:
-        counts[min(max(int(np.searchsorted(edges, lo, side="right")) - 1, 0), bins - 1)] = n
-        return lo * n, 0.0, n if lo == 0 else 0, counts, edges
-    from .kernels import BLOCK, accumulate
-
     work = _work_dtype(values.dtype)
-    scalar = work.type
-    first, last = float(edges[0]), float(edges[-1])
-    norm = bins / (last - first)
-    # The guess runs in the work dtype: where it could overflow there, or its origin is not exact
-    # there, every value is searched instead.
     largest = float(np.finfo(work).max)
-    search_all = not (abs(first) <= largest and abs(last) <= largest and last - first <= largest / 2
-                      and norm <= largest and float(scalar(first)) == first)
-    lo_w, norm_w = (scalar(0), scalar(0)) if search_all else (scalar(first), scalar(norm))
-    tol = scalar(bins * 1e-6)
-    shift = lo / 2 + hi / 2
-    total = squares = 0.0
-    zeros = 0
     idx = np.empty(BLOCK, np.uint8 if bins <= 256 else np.uint32)
+    total = squares = 0.0
+    zeros = shift = 0
     for chunk in _chunks(values, work):
-        t, s, z = accumulate(chunk, lo_w, norm_w, edges, shift, tol, scalar(1) - tol, scalar(bins), search_all, counts, idx)
+        t, s, z, shift = pass_about(chunk, lo, hi, edges, counts, idx, largest)
         total, squares, zeros = total + t, squares + s, zeros + z
-    squares = max(squares - n * (total / n - shift) ** 2, 0.0)
+    squares = about_mean(squares, total, values.size, shift)
     return total, squares, zeros, counts, edges
 
 
